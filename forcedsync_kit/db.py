@@ -1,0 +1,266 @@
+"""Engines, dialect capabilities, schema creation, write locking and the SQL trace hook.
+
+Every dialect difference of the toolkit lives here, keyed on ``engine.dialect.name``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import ColumnElement
+
+from . import schema
+from .errors import BackendError
+
+logger = logging.getLogger(__name__)
+
+#: Default DuckDB file when neither an argument nor the environment names a database.
+DEFAULT_DB = "forcedsync.duckdb"
+#: How long a DuckDB writer waits for another process to release the file (seconds).
+DEFAULT_BUSY_TIMEOUT = 60.0
+# Constant key of the PostgreSQL transaction-scoped advisory lock taken by every
+# SYNCDATA writer of the toolkit ("FSYD6" in ASCII).
+_PG_LOCK_KEY = 0x4653594436
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What one dialect needs done differently."""
+
+    name: str
+    advisory_lock: bool  # pg_advisory_xact_lock serialises writers
+    file_lock: bool  # single-writer file (DuckDB): retry while another process has it
+
+
+_CAPS = {
+    "duckdb": Capabilities("duckdb", advisory_lock=False, file_lock=True),
+    "postgresql": Capabilities("postgresql", advisory_lock=True, file_lock=False),
+}
+
+
+def capabilities(engine: Engine | Connection) -> Capabilities:
+    """Return the capabilities record of the engine's dialect.
+
+    Raises:
+        BackendError: the dialect is not DuckDB or PostgreSQL.
+    """
+    name = engine.dialect.name
+    try:
+        return _CAPS[name]
+    except KeyError:
+        raise BackendError(
+            f"Database dialect {name!r} is not supported: use DuckDB or PostgreSQL."
+        ) from None
+
+
+def resolve_url(url: str | URL | None = None) -> URL:
+    """Turn an argument, ``FORCEDSYNC_DB_URL``/``FORCEDSYNC_DB`` or the default into a URL.
+
+    A plain path (no ``://``) is a DuckDB file.
+    """
+    raw: str | URL | None = url
+    if raw is None or raw == "":
+        raw = os.environ.get("FORCEDSYNC_DB_URL") or os.environ.get("FORCEDSYNC_DB")
+    if raw is None or raw == "":
+        raw = DEFAULT_DB
+    if isinstance(raw, URL):
+        return raw
+    text = str(raw)
+    if "://" not in text:
+        path = Path(text).expanduser().resolve()
+        return make_url(f"duckdb:///{path}")
+    if text.startswith(("postgresql://", "postgres://")):
+        text = "postgresql+psycopg://" + text.split("://", 1)[1]
+    return make_url(text)
+
+
+def masked(url: str | URL) -> str:
+    """The URL as text with its password hidden, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def connect(url: str | URL | None = None) -> Engine:
+    """Create an engine for a DuckDB file or a PostgreSQL database.
+
+    Args:
+        url: SQLAlchemy URL, ``postgresql://...``, or a path to a DuckDB file. Defaults
+            to ``FORCEDSYNC_DB_URL``, then ``FORCEDSYNC_DB``, then ``./forcedsync.duckdb``.
+
+    Returns:
+        An engine. DuckDB engines use ``NullPool`` so the file lock is released as soon
+        as a block ends (Voila, kernels, papermill and the CLI are separate processes).
+
+    Raises:
+        BackendError: the URL is malformed or its dialect unsupported.
+    """
+    try:
+        u = resolve_url(url)
+    except Exception as exc:
+        raise BackendError(f"Database URL {url!r} is not valid: {exc}.") from None
+    if u.get_backend_name() not in _CAPS:
+        raise BackendError(
+            f"Database {masked(u)!r} is not supported: use a DuckDB file or PostgreSQL."
+        )
+    kwargs: dict[str, Any] = {}
+    if u.get_backend_name() == "duckdb":
+        kwargs["poolclass"] = NullPool
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+    return sa.create_engine(u, **kwargs)
+
+
+_BUSY = re.compile(r"lock|conflicting|being used|Could not set lock", re.IGNORECASE)
+
+
+def _open(engine: Engine, timeout: float) -> Connection:
+    # Only opening is retried, never the work: the caller's block runs once.
+    caps = capabilities(engine)
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return engine.connect()
+        except Exception as exc:
+            busy = caps.file_lock and _BUSY.search(str(exc)) is not None
+            if not busy:
+                raise BackendError(
+                    f"Cannot open database {masked(engine.url)!r}: "
+                    f"{str(exc).splitlines()[0]}."
+                ) from None
+            if time.monotonic() >= deadline:
+                raise BackendError(
+                    f"Database {masked(engine.url)!r} is busy: another forcedsync "
+                    f"process has held it for over {timeout:g} s; try again when it "
+                    f"has finished."
+                ) from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _timeout(timeout: float | None) -> float:
+    if timeout is not None:
+        return timeout
+    return float(os.environ.get("FORCEDSYNC_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT))
+
+
+@contextlib.contextmanager
+def reading(engine: Engine, timeout: float | None = None) -> Iterator[Connection]:
+    """A connection for reads, waiting while another process holds a DuckDB file."""
+    conn = _open(engine, _timeout(timeout))
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def writing(engine: Engine, timeout: float | None = None) -> Iterator[Connection]:
+    """One flat transaction for a SYNCDATA writer, serialised against the others.
+
+    On PostgreSQL the first statement takes a transaction-scoped advisory lock, so two
+    runs never interleave their reads and writes (NOT EXISTS alone would not stop two
+    concurrent inserts). DuckDB has one writer process per file; ``_open`` waits for it.
+    """
+    conn = _open(engine, _timeout(timeout))
+    try:
+        with conn.begin():
+            if capabilities(conn).advisory_lock:
+                key = sa.bindparam("k", _PG_LOCK_KEY, type_=sa.BigInteger)
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+            yield conn
+    finally:
+        conn.close()
+
+
+# --- schema --------------------------------------------------------------------------
+
+# Indexes that PostgreSQL needs at scale; DuckDB scans columnar data and its ART indexes
+# only slow bulk loads, so they are created on PostgreSQL alone.
+_PG_INDEXES = (
+    sa.Index("syncdata_usr_key", schema.syncdata.c.sydusr, schema.syncdata.c.sydtyp,
+             schema.syncdata.c.sydkey),
+    sa.Index("synclink_usr_key", schema.synclink.c.sylusr, schema.synclink.c.syltyp,
+             schema.synclink.c.sylkey),
+    sa.Index("btask_rep", schema.btask.c.tskrep),
+    sa.Index("bcall_rep", schema.bcall.c.cllrep),
+    sa.Index("bappoint_org", schema.bappoint.c.atprepmna),
+    sa.Index("correspond_bpr", schema.correspond.c.bprnum),
+)
+
+
+def init(engine: Engine) -> list[str]:
+    """Create the tables (and indexes) that are missing; never drops or alters anything.
+
+    Returns:
+        The names of the tables that were created.
+    """
+    with writing(engine) as conn:
+        insp = sa.inspect(conn)
+        existing = set(insp.get_table_names())
+        missing = [t for t in schema.metadata.sorted_tables if t.name not in existing]
+        schema.metadata.create_all(conn, tables=missing, checkfirst=True)
+        if capabilities(conn).name == "postgresql":
+            for index in _PG_INDEXES:
+                index.create(conn, checkfirst=True)
+    return [t.name for t in missing]
+
+
+def require_schema(conn: Connection) -> None:
+    """Raise ``BackendError`` when the database has not been initialised."""
+    names = set(sa.inspect(conn).get_table_names())
+    missing = [t for t in schema.metadata.sorted_tables if t.name not in names]
+    if missing:
+        raise BackendError(
+            f"Database {masked(conn.engine.url)!r} lacks table "
+            f"{missing[0].name!r}: run 'forcedsync init' (or 'forcedsync demo') first."
+        )
+
+
+# --- dialect expressions -------------------------------------------------------------
+
+
+def timestamp_key(conn: Connection, ts: ColumnElement[Any]) -> ColumnElement[str]:
+    """A 'YYYY-MM-DDHHMMSS' text of a TIMESTAMP, comparable with ``queue_key``."""
+    if capabilities(conn).name == "postgresql":
+        return sa.func.to_char(ts, "YYYY-MM-DDHH24MISS")
+    return sa.func.strftime(ts, "%Y-%m-%d%H%M%S")
+
+
+def queue_key(
+    date_col: ColumnElement[Any], hour_col: ColumnElement[Any]
+) -> ColumnElement[str]:
+    """A 'YYYY-MM-DDHHMMSS' text of SYDDAT + SYDHOU (SYDHOU is 'HHMMSS')."""
+    return sa.cast(date_col, sa.String) + sa.func.coalesce(hour_col, "000000")
+
+
+# --- tracing -------------------------------------------------------------------------
+
+_trace_local = threading.local()
+
+
+@contextlib.contextmanager
+def trace(engine: Engine, sink: Callable[[str, Any], None]) -> Iterator[None]:
+    """Copy every (SQL, parameters) the engine executes into ``sink`` during the block."""
+
+    def _listener(conn: Any, cursor: Any, statement: str, params: Any, *a: Any) -> None:
+        sink(statement, params)
+
+    sa.event.listen(engine, "before_cursor_execute", _listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _listener)

@@ -1,0 +1,67 @@
+"""The exception tree: every refusal the toolkit makes is a ``ForcedSyncError``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ForcedSyncError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.__dict__))
+
+
+def _rebuild(cls: type[ForcedSyncError], state: dict[str, Any]) -> ForcedSyncError:
+    obj = cls.__new__(cls)
+    Exception.__init__(obj, state.get("message", ""))
+    obj.__dict__.update(state)
+    return obj
+
+
+class CriteriaError(ForcedSyncError):
+    """A criterion is missing, malformed or inconsistent; nothing was written."""
+
+    def __init__(
+        self, field: str, value: object, message: str, allowed: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+
+
+class UserResolutionError(ForcedSyncError):
+    """The operator, the target user, its company or its rep cannot be used."""
+
+    def __init__(self, field: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class BackendError(ForcedSyncError):
+    """The database cannot be reached, is busy, or lacks the toolkit's tables."""
+
+
+class MarkingError(ForcedSyncError):
+    """A force or undo failed and was rolled back; nothing of it was written."""
+
+    def __init__(self, message: str, criteria_summary: str = "") -> None:
+        super().__init__(message)
+        self.criteria_summary = criteria_summary
+
+
+class RunNotFoundError(ForcedSyncError):
+    """No run with that id is recorded (or it cannot be undone again)."""
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
