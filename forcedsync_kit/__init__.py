@@ -1,0 +1,75 @@
+"""forcedsync_kit: Sage X3 CRM forced Outlook synchronization (FUNSYD6), re-created.
+
+Select records with the screen's criteria, preview what would be forced and why they
+are out of phase, mark them R in one set-based transaction, keep a run history, undo.
+"""
+
+from .context import resolve_operator, user_defaults
+from .criteria import (
+    FUNCTIONS,
+    OBJECT_TYPES,
+    OUTCOMES,
+    PARAMETERS,
+    Action,
+    Criteria,
+    ObjectType,
+    Outcome,
+)
+from .db import connect, masked
+from .db import init as init_db
+from .errors import (
+    BackendError,
+    CriteriaError,
+    ForcedSyncError,
+    MarkingError,
+    RunNotFoundError,
+    UserResolutionError,
+)
+from .marking import force, preview, undo
+from .results import (
+    ForceResult,
+    PreviewResult,
+    RecordRow,
+    RunContext,
+    RunInfo,
+    UndoResult,
+)
+from .runlog import detailed_log, get_run, list_runs, run_records, write_log
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FUNCTIONS",
+    "OBJECT_TYPES",
+    "OUTCOMES",
+    "PARAMETERS",
+    "Action",
+    "BackendError",
+    "Criteria",
+    "CriteriaError",
+    "ForceResult",
+    "ForcedSyncError",
+    "MarkingError",
+    "ObjectType",
+    "Outcome",
+    "PreviewResult",
+    "RecordRow",
+    "RunContext",
+    "RunInfo",
+    "RunNotFoundError",
+    "UndoResult",
+    "UserResolutionError",
+    "connect",
+    "detailed_log",
+    "force",
+    "get_run",
+    "init_db",
+    "list_runs",
+    "masked",
+    "preview",
+    "resolve_operator",
+    "run_records",
+    "undo",
+    "user_defaults",
+    "write_log",
+]

@@ -1,0 +1,282 @@
+"""Who runs and for whom: operator, USER, CPY, AUSCRMA / AUSCRMF, rights and gates.
+
+SPEC §4.1-4.3. Every refusal is raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from . import schema as s
+from .criteria import MAX_CODE_LEN, Criteria, ObjectType
+from .errors import CriteriaError, UserResolutionError
+from .results import RunContext
+
+logger = logging.getLogger(__name__)
+
+#: The function code whose right FUNSYD6 needs (AFCTFCT.FCT, ACS=2).
+FUNCTION_CODE = "FUNSYD6"
+#: AUSCRMA values that are sales functions: sales engineer, tele-actor, sales
+#: manager, reminder (ADP_CRM_AUSCRMA help page).
+SALES_FUNCTIONS = frozenset({1, 2, 3, 4})
+YES, NO = 2, 1
+
+
+def resolve_operator(explicit: str | None = None) -> str:
+    """The connected user: ``explicit``, else FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
+
+    Returns:
+        The user code, stripped and upper-cased as X3 stores it.
+    """
+    for candidate in (
+        explicit,
+        os.environ.get("FORCEDSYNC_USER"),
+        os.environ.get("JUPYTERHUB_USER"),
+    ):
+        if candidate and candidate.strip():
+            return candidate.strip().upper()
+    try:
+        return getpass.getuser().strip().upper()
+    except Exception:  # no login name on this process (containers)
+        return ""
+
+
+def _param(conn: Connection, name: str, user: str, company: str | None) -> str | None:
+    """ADOVAL value of ``name`` at user level, else company, else folder level."""
+    t = s.adoval
+    levels = [("USR", user), ("CPY", company or ""), ("GEN", "")]
+    rows = conn.execute(
+        sa.select(t.c.lev, t.c.levkey, t.c.valeur).where(
+            t.c.param == name,
+            sa.or_(*[sa.and_(t.c.lev == lev, t.c.levkey == key) for lev, key in levels]),
+        )
+    ).all()
+    found = {(r.lev, r.levkey or ""): r.valeur for r in rows}
+    for lev, key in levels:
+        value = found.get((lev, key))
+        if value is not None and str(value).strip() != "":
+            return str(value).strip()
+    return None
+
+
+def folder_flag(conn: Connection, name: str) -> bool:
+    """A folder-level yes/no parameter (ADOVAL LEV='GEN'); absent means yes."""
+    t = s.adoval
+    value = conn.execute(
+        sa.select(t.c.valeur).where(
+            t.c.param == name, t.c.lev == "GEN", sa.func.coalesce(t.c.levkey, "") == ""
+        )
+    ).scalar()
+    return value is None or str(value).strip() != str(NO)
+
+
+def _check_code(field: str, value: str) -> None:
+    if len(value) > MAX_CODE_LEN:
+        raise CriteriaError(field, value, f"{field}={value[:30]!r}... is too long.")
+
+
+def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunContext:
+    """Company, CRM function and rep of ``user`` (for form defaults); no rights checked.
+
+    Raises:
+        UserResolutionError: the user is unknown.
+    """
+    if isinstance(conn_or_engine, sa.Engine):
+        with conn_or_engine.connect() as conn:
+            return user_defaults(conn, user)
+    conn = conn_or_engine
+    code = user.strip().upper()
+    row = conn.execute(
+        sa.select(s.autilis).where(s.autilis.c.codusr == code)
+    ).first()
+    if row is None:
+        raise UserResolutionError(
+            "USER", code, f"USER={code!r} is not a user of this folder (AUTILIS)."
+        )
+    company = (row.cpy or "").strip()
+    return _crm(conn, operator=code, user=code, company=company, name=row.nomusr)
+
+
+def _crm(
+    conn: Connection, *, operator: str, user: str, company: str, name: str | None
+) -> RunContext:
+    raw_function = _param(conn, "AUSCRMA", user, company)
+    try:
+        function = int(raw_function) if raw_function is not None else None
+    except ValueError:
+        function = None
+    rep = _param(conn, "AUSCRMF", user, company)
+    return RunContext(
+        operator=operator,
+        user=user,
+        company=company,
+        crm_function=function,
+        rep=rep.upper() if rep else None,
+        user_name=name,
+    )
+
+
+def check_operator(conn: Connection, operator: str | None) -> str:
+    """Resolve the operator and check it is active and has the FUNSYD6 right.
+
+    Raises:
+        UserResolutionError: no operator, unknown, inactive or without the right.
+    """
+    op = resolve_operator(operator)
+    if not op:
+        raise UserResolutionError(
+            "operator",
+            op,
+            "No connected user: give --operator or set FORCEDSYNC_USER.",
+        )
+    _check_code("operator", op)
+    u = s.autilis
+    row = conn.execute(sa.select(u).where(u.c.codusr == op)).first()
+    if row is None:
+        raise UserResolutionError(
+            "operator", op, f"Operator {op!r} is not a user of this folder (AUTILIS)."
+        )
+    if row.enaflg != YES:
+        raise UserResolutionError(
+            "operator", op, f"Operator {op!r} is not active (AUTILIS.ENAFLG)."
+        )
+    f = s.afctfct
+    access = conn.execute(
+        sa.select(f.c.acs).where(f.c.prffct == row.prffct, f.c.fct == FUNCTION_CODE)
+    ).scalar()
+    if access != YES:
+        raise UserResolutionError(
+            "operator",
+            op,
+            f"Operator {op!r} has no access to function {FUNCTION_CODE} in profile "
+            f"{row.prffct!r}: grant it in the function profile (AFCTFCT) first.",
+        )
+    return op
+
+
+def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunContext:
+    """Resolve and check operator, USER, CPY and the user's rep (SPEC §4.1-4.2).
+
+    Raises:
+        UserResolutionError: operator unknown, inactive or without the FUNSYD6 right;
+            USER unknown or without SYNCPAR; company unknown; CRMSYNC off; a sales
+            selection for a user without a rep or a sales function.
+    """
+    op = check_operator(conn, operator)
+    u = s.autilis
+    target = criteria.user or op
+    trow = conn.execute(sa.select(u).where(u.c.codusr == target)).first()
+    if trow is None:
+        raise UserResolutionError(
+            "USER", target, f"USER={target!r} is not a user of this folder (AUTILIS)."
+        )
+    sp = s.syncpar
+    if conn.execute(sa.select(sp.c.sypusr).where(sp.c.sypusr == target)).first() is None:
+        raise UserResolutionError(
+            "USER",
+            target,
+            f"USER={target!r} has no Outlook synchronization setup (SYNCPAR): "
+            f"create it with GESSYP first.",
+        )
+    company = criteria.cpy or (trow.cpy or "").strip()
+    if not company:
+        raise UserResolutionError(
+            "CPY", company, f"CPY is empty and USER={target!r} has no default company."
+        )
+    c = s.company
+    if conn.execute(sa.select(c.c.cpy).where(c.c.cpy == company)).first() is None:
+        raise UserResolutionError(
+            "CPY", company, f"CPY={company!r} is not a company of this folder."
+        )
+    if not folder_flag(conn, "CRMSYNC"):
+        raise UserResolutionError(
+            "CRMSYNC",
+            NO,
+            "Outlook synchronization is off in this folder (parameter CRMSYNC=1).",
+        )
+    ctx = _crm(conn, operator=op, user=target, company=company, name=trow.nomusr)
+    if criteria.needs_rep:
+        if not ctx.rep:
+            raise UserResolutionError(
+                "AUSCRMF",
+                "",
+                f"USER={target!r} has no sales rep (parameter AUSCRMF), so contacts, "
+                f"tasks, calls and appointments of 'my rep' cannot be selected.",
+            )
+        if ctx.crm_function not in SALES_FUNCTIONS:
+            raise UserResolutionError(
+                "AUSCRMA",
+                ctx.crm_function,
+                f"USER={target!r} has CRM function AUSCRMA={ctx.crm_function}, not a "
+                f"sales function (1-4), so a sales selection is not allowed.",
+            )
+        r = s.salesrep
+        known = conn.execute(sa.select(r.c.repnum).where(r.c.repnum == ctx.rep)).first()
+        if known is None:
+            raise UserResolutionError(
+                "AUSCRMF",
+                ctx.rep,
+                f"USER={target!r} has sales rep AUSCRMF={ctx.rep!r}, which is not a "
+                f"sales rep of this folder (SALESREP).",
+            )
+    return ctx
+
+
+@dataclass(frozen=True, slots=True)
+class Gates:
+    """Object types that may be forced, and the warnings of those that may not."""
+
+    active: tuple[ObjectType, ...]
+    skipped: tuple[ObjectType, ...]
+    warnings: tuple[str, ...]
+
+
+_WANTED_EXTRA = {
+    ObjectType.COR: ("tskforcor", "cllforcor", "bapforcor", "bapforrep"),
+}
+
+
+def gates(conn: Connection, criteria: Criteria, ctx: RunContext) -> Gates:
+    """SPEC §4.3: drop object types switched off in the folder or for the user."""
+    wanted = list(criteria.object_types)
+    if ObjectType.COR not in wanted and any(
+        getattr(criteria, n) for n in _WANTED_EXTRA[ObjectType.COR]
+    ):
+        wanted.insert(0, ObjectType.COR)
+    sp = conn.execute(
+        sa.select(s.syncpar).where(s.syncpar.c.sypusr == ctx.user)
+    ).first()
+    active: list[ObjectType] = []
+    skipped: list[ObjectType] = []
+    warnings: list[str] = []
+    for t in wanted:
+        low = str(t).lower()
+        if not folder_flag(conn, f"CRMSYNC{t}"):
+            skipped.append(t)
+            warnings.append(
+                f"{t} skipped: the object is not synchronized in this folder "
+                f"(CRMSYNC{t}=1)."
+            )
+            continue
+        cre = getattr(sp, f"{low}otkcre", None) if sp is not None else None
+        upd = getattr(sp, f"{low}otkupd", None) if sp is not None else None
+        if cre == NO and upd == NO:
+            skipped.append(t)
+            warnings.append(
+                f"{t} skipped: user {ctx.user} may neither create nor update it in "
+                f"Outlook (SYNCPAR {t}OTKCRE=1 and {t}OTKUPD=1)."
+            )
+            continue
+        active.append(t)
+    trow = conn.execute(
+        sa.select(s.autilis.c.enaflg).where(s.autilis.c.codusr == ctx.user)
+    ).scalar()
+    if trow != YES:
+        warnings.append(f"User {ctx.user} is not active (AUTILIS.ENAFLG).")
+    return Gates(tuple(active), tuple(skipped), tuple(warnings))

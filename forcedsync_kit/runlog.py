@@ -1,0 +1,213 @@
+"""Run history and the detailed log, read from the toolkit's FSYRUN / FSYLOG tables."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from . import db
+from . import schema as s
+from .criteria import OBJECT_TYPES, OUTCOMES
+from .errors import CriteriaError, RunNotFoundError
+from .results import RecordRow, RunInfo
+from .selection import describe, split_reasons
+
+logger = logging.getLogger(__name__)
+
+#: Rows fetched at a time when streaming a run's detail.
+CHUNK = 50_000
+
+
+def _info(row: Any) -> RunInfo:
+    return RunInfo(
+        run_id=row.runid,
+        kind=row.runkind,
+        operator=row.oprusr,
+        user=row.usr,
+        company=row.cpy,
+        started=row.started,
+        ended=row.ended,
+        now=row.runclock,
+        status=row.status,
+        counts=json.loads(row.counts) if row.counts else {},
+        warnings=tuple(json.loads(row.warnings)) if row.warnings else (),
+        params=json.loads(row.criteria) if row.criteria else {},
+        undo_run_id=row.undorun,
+        target_run_id=row.targetrun,
+    )
+
+
+def list_runs(
+    engine: Engine, *, limit: int | None = 100, user: str | None = None
+) -> list[RunInfo]:
+    """The run history, newest first.
+
+    Args:
+        engine: the database.
+        limit: at most this many runs (None: all).
+        user: only runs for this USER.
+    """
+    r = s.fsyrun
+    stmt = sa.select(r).order_by(r.c.started.desc(), r.c.runid)
+    if user:
+        stmt = stmt.where(r.c.usr == user.strip().upper())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with db.reading(engine) as conn:
+        db.require_schema(conn)
+        return [_info(row) for row in conn.execute(stmt)]
+
+
+def get_run(engine: Engine, run_id: str) -> RunInfo:
+    """One run of the history.
+
+    Raises:
+        RunNotFoundError: no run has that id.
+    """
+    r = s.fsyrun
+    with db.reading(engine) as conn:
+        db.require_schema(conn)
+        row = conn.execute(sa.select(r).where(r.c.runid == str(run_id).strip())).first()
+    if row is None:
+        raise RunNotFoundError(
+            str(run_id), f"No run {run_id!r} is recorded: see 'forcedsync runs'."
+        )
+    return _info(row)
+
+
+def run_records(
+    engine: Engine,
+    run_id: str,
+    *,
+    page: int = 1,
+    page_size: int = 200,
+    outcome: str | None = None,
+    object_type: str | None = None,
+) -> tuple[list[RecordRow], int]:
+    """One page of a force run's per-record detail, and how many records match.
+
+    Raises:
+        RunNotFoundError: no run has that id.
+        CriteriaError: a bad page or filter.
+    """
+    info = get_run(engine, run_id)
+    if page < 1 or page_size < 1:
+        raise CriteriaError("page", page, "page and page_size must be >= 1.")
+    lg = s.fsylog
+    conds = [lg.c.runid == info.run_id]
+    if outcome:
+        if outcome not in {str(o) for o in OUTCOMES}:
+            raise CriteriaError("outcome", outcome, f"outcome={outcome!r} is unknown.")
+        conds.append(lg.c.outcome == outcome)
+    if object_type:
+        if object_type not in {str(t) for t in OBJECT_TYPES}:
+            raise CriteriaError(
+                "object_type", object_type, f"object_type={object_type!r} is unknown."
+            )
+        conds.append(lg.c.sydtyp == object_type)
+    with db.reading(engine) as conn:
+        total = int(
+            conn.execute(sa.select(sa.func.count()).select_from(lg).where(*conds)).scalar()
+            or 0
+        )
+        pg = (
+            sa.select(lg.c.sydtyp, lg.c.sydkey, lg.c.outcome, lg.c.oop, lg.c.reasons)
+            .where(*conds)
+            .order_by(lg.c.sydtyp, lg.c.sydkey)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+            .subquery("pg")
+        )
+        rows = [
+            RecordRow(
+                object_type=r.sydtyp,
+                record_key=r.sydkey,
+                outcome=r.outcome,
+                out_of_phase=bool(r.oop),
+                reasons=split_reasons(r.reasons),
+                description=r.descr,
+                date=r.recdate,
+                rep=r.rep,
+            )
+            for r in conn.execute(describe(pg))
+        ]
+    return rows, total
+
+
+def summary_lines(info: RunInfo) -> list[str]:
+    """The summary part of the log: who, for whom, clock, criteria, counts, warnings."""
+    lines = [
+        f"Forced synchronization run {info.run_id} ({info.kind})",
+        f"Operator: {info.operator}   User: {info.user}   Company: {info.company}",
+        f"Clock: {info.now}   Started: {info.started}   Ended: {info.ended}",
+        f"Status: {info.status}"
+        + (f"   Undone by: {info.undo_run_id}" if info.undo_run_id else ""),
+        "Criteria: "
+        + " ".join(
+            f"{k}={v}" for k, v in sorted(info.params.items()) if v not in (None, False, "")
+        ),
+    ]
+    if info.kind == "FORCE":
+        lines.append("Counts:  type  insert  supersede  already  skip")
+        for typ in OBJECT_TYPES:
+            c = info.counts.get(str(typ), {})
+            lines.append(
+                f"         {typ}  {c.get('insert', 0):>6}  {c.get('supersede', 0):>9}"
+                f"  {c.get('already', 0):>7}  {c.get('skip', 0):>4}"
+            )
+        lines.append(f"Records written (R): {info.written}")
+    else:
+        lines.append(f"Undo of {info.target_run_id}: {json.dumps(dict(info.counts))}")
+    lines += [f"Warning: {w}" for w in info.warnings]
+    return lines
+
+
+def iter_log_lines(engine: Engine, run_id: str, *, details: bool = True) -> Iterator[str]:
+    """The detailed log of a run, line by line: summary, then one line per record.
+
+    Record lines are ``TYPE<TAB>KEY<TAB>outcome<TAB>reasons`` (reasons joined by ' | ',
+    '-' when the record is in phase), streamed from FSYLOG in chunks.
+    """
+    info = get_run(engine, run_id)
+    yield from summary_lines(info)
+    if not details or info.kind != "FORCE":
+        return
+    yield "Records (type, key, outcome, out-of-phase reasons):"
+    lg = s.fsylog
+    stmt = (
+        sa.select(lg.c.sydtyp, lg.c.sydkey, lg.c.outcome, lg.c.reasons)
+        .where(lg.c.runid == info.run_id)
+        .order_by(lg.c.sydtyp, lg.c.sydkey)
+    )
+    with db.reading(engine) as conn:
+        result = conn.execution_options(yield_per=CHUNK).execute(stmt)
+        for part in result.partitions():
+            for typ, key, out, reasons in part:
+                shown = " | ".join(split_reasons(reasons)) or "-"
+                yield f"{typ}\t{key}\t{out}\t{shown}"
+
+
+def detailed_log(engine: Engine, run_id: str, *, details: bool = True) -> str:
+    """The whole detailed log of a run as text (use ``write_log`` for large runs)."""
+    return "\n".join(iter_log_lines(engine, run_id, details=details)) + "\n"
+
+
+def write_log(
+    engine: Engine, run_id: str, target: str | Path | IO[str], *, details: bool = True
+) -> int:
+    """Write a run's detailed log to a file path or text stream; returns lines written."""
+    n = 0
+    if isinstance(target, str | Path):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", encoding="utf-8") as fh:
+            return write_log(engine, run_id, fh, details=details)
+    for line in iter_log_lines(engine, run_id, details=details):
+        target.write(line + "\n")
+        n += 1
+    return n

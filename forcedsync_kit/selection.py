@@ -1,0 +1,343 @@
+"""Criteria + resolved context -> Core ``Select`` statements (builds, never executes).
+
+``compile_selection`` is SPEC §3: the records to force, as (SYDTYP, SYDKEY, UPDDATTIM),
+each record once. ``classify`` is SPEC §4.4 and §5: each selected record with its
+outcome and out-of-phase reasons, from the user's SYNCDATA and SYNCLINK rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement, Select
+
+from . import schema as s
+from .criteria import Action, Criteria, ObjectType, Outcome
+from .results import RunContext
+
+logger = logging.getLogger(__name__)
+
+YES = 2
+#: Outcomes for which a run writes an R row.
+WRITTEN_OUTCOMES = (str(Outcome.INSERT), str(Outcome.SUPERSEDE))
+
+
+def _range(col: Any, lo: Any, hi: Any) -> list[ColumnElement[bool]]:
+    """Inclusive range; an empty bound is open (SPEC §3)."""
+    out: list[ColumnElement[bool]] = []
+    if lo is not None:
+        out.append(col >= lo)
+    if hi is not None:
+        out.append(col <= hi)
+    return out
+
+
+def _record(kind: ObjectType, key: Any, upd: Any) -> list[Any]:
+    return [
+        sa.literal(str(kind), sa.String).label("sydtyp"),
+        sa.cast(key, sa.String).label("sydkey"),
+        upd.label("upd"),
+    ]
+
+
+def _sites(company: str) -> Select[Any]:
+    f = s.facility
+    return sa.select(f.c.fcy).where(f.c.legcpy == company)
+
+
+def _contacts_in(keys: Select[Any]) -> Select[Any]:
+    c = s.correspond
+    return sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
+        c.c.cornum.in_(keys)
+    )
+
+
+def _contact_branches(cr: Criteria, rep: str | None) -> list[Select[Any]]:
+    c = s.correspond
+    limit = _range(c.c.cornum, cr.cordeb, cr.corfin)
+    cols = _record(ObjectType.COR, c.c.cornum, c.c.upddattim)
+    if not (cr.corsyncnt or cr.corsynpst or cr.corsynrep):
+        return [sa.select(*cols).where(*limit)]  # "totally"
+    parts: list[Select[Any]] = []
+    if cr.corsyncnt:
+        b = s.bpcustomer
+        customers = sa.select(b.c.bpcnum).where(
+            b.c.bpcsta == YES,
+            sa.or_(b.c.rep_0 == rep, b.c.rep_1 == rep),
+            *_range(b.c.bpcnum, cr.bpcdeb, cr.bpcfin),
+        )
+        cond = [c.c.cortyp == 1, c.c.cpybpatyp == 1, c.c.bprnum.in_(customers)]
+        if cr.corfcttxt:
+            cond.append(c.c.fnc.in_(cr.corfcttxt))
+        parts.append(sa.select(*cols).where(*cond, *limit))
+    if cr.corsynpst:
+        ld = s.lead
+        leads = sa.select(ld.c.pstnum).where(
+            ld.c.pstrep == rep, *_range(ld.c.pstnum, cr.pstdeb, cr.pstfin)
+        )
+        parts.append(
+            sa.select(*cols).where(c.c.cpybpatyp == 6, c.c.bprnum.in_(leads), *limit)
+        )
+    if cr.corsynrep:
+        cp = s.correp
+        linked = sa.select(cp.c.copnum).where(
+            *_range(cp.c.coprep, cr.repdeb, cr.repfin)
+        )
+        parts.append(sa.select(*cols).where(c.c.cornum.in_(linked), *limit))
+    return parts
+
+
+def _bap_reps(a: sa.Table) -> list[Any]:
+    return [a.c[f"aptrepnum_{i}"] for i in range(s.APT_ARRAY)]
+
+
+def _bap_contacts(a: sa.Table) -> list[Any]:
+    return [a.c[f"aptcor_{i}"] for i in range(s.APT_ARRAY)]
+
+
+def compile_selection(
+    criteria: Criteria, ctx: RunContext, types: Collection[ObjectType]
+) -> Select[Any]:
+    """The records to force for ``ctx.user``, each (SYDTYP, SYDKEY, UPD) once.
+
+    Args:
+        criteria: validated criteria.
+        ctx: resolved context (its ``rep`` and ``company`` are used).
+        types: object types that passed the gates (SPEC §4.3); others are left out,
+            including contacts pulled in by TSKFORCOR etc. when COR is gated.
+
+    Returns:
+        A UNION (distinct) of one SELECT per way a record can be chosen.
+    """
+    cr, rep, sites = criteria, ctx.rep, _sites(ctx.company)
+    branches: list[Select[Any]] = []
+    want_cor = ObjectType.COR in types
+    if cr.selcor and want_cor:
+        branches += _contact_branches(cr, rep)
+    if cr.seltsk:
+        t = s.btask
+        cond = [
+            t.c.tskrep == rep,
+            t.c.salfcy.in_(sites),
+            *_range(t.c.tskstr, cr.tskdatdeb, cr.tskdatfin),
+            *_range(t.c.tskdat, cr.tskechdeb, cr.tskechfin),
+        ]
+        if ObjectType.TSK in types:
+            branches.append(
+                sa.select(*_record(ObjectType.TSK, t.c.tsknum, t.c.upddattim)).where(
+                    *cond
+                )
+            )
+        if cr.tskforcor and want_cor:
+            branches.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
+    if cr.selcll:
+        k = s.bcall
+        cond = [
+            k.c.cllrep == rep,
+            k.c.salfcy.in_(sites),
+            *_range(k.c.clldat, cr.clldatdeb, cr.clldatfin),
+        ]
+        if ObjectType.CLL in types:
+            branches.append(
+                sa.select(*_record(ObjectType.CLL, k.c.cllnum, k.c.upddattim)).where(
+                    *cond
+                )
+            )
+        if cr.cllforcor and want_cor:
+            branches.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
+    if cr.selbap:
+        a = s.bappoint
+        cond = [
+            sa.or_(a.c.atprepmna == rep, *[col == rep for col in _bap_reps(a)]),
+            a.c.salfcy.in_(sites),
+            *_range(a.c.aptdat, cr.bapdatdeb, cr.bapdatfin),
+        ]
+        if ObjectType.BAP in types:
+            branches.append(
+                sa.select(*_record(ObjectType.BAP, a.c.aptnum, a.c.upddattim)).where(
+                    *cond
+                )
+            )
+        if cr.bapforcor and want_cor:
+            met = sa.union_all(
+                *[sa.select(col).where(*cond) for col in _bap_contacts(a)]
+            )
+            branches.append(_contacts_in(sa.select(met.subquery().c[0])))
+        if cr.bapforrep and want_cor:
+            c = s.correspond
+            reps = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_reps(a)])
+            branches.append(
+                sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
+                    c.c.cortyp == 2, c.c.repnum.in_(sa.select(reps.subquery().c[0]))
+                )
+            )
+    if not branches:
+        # Every wanted type was gated: a valid, empty selection (never a filter error).
+        c = s.correspond
+        return sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
+            sa.false()
+        )
+    if len(branches) == 1:
+        return branches[0]
+    return sa.select(sa.union(*branches).subquery())
+
+
+def stale_cutoff(now: dt.datetime, staledays: int) -> str:
+    """'YYYY-MM-DDHHMMSS' of ``now - staledays``; older pending rows are stale."""
+    t = now - dt.timedelta(days=staledays)
+    return t.strftime("%Y-%m-%d%H%M%S")
+
+
+def classify(
+    selection: Select[Any],
+    *,
+    user: str,
+    now: dt.datetime,
+    staledays: int,
+    timestamp_key: Any,
+    only_oop: bool = False,
+) -> Select[Any]:
+    """Each selected record with outcome (SPEC §4.4), out-of-phase flag and reasons (§5).
+
+    Args:
+        selection: ``compile_selection`` output.
+        user: USER whose queue and anomalies are read.
+        now: the run's clock.
+        staledays: STALEDAYS.
+        timestamp_key: ``db.timestamp_key`` bound to the dialect (UPDDATTIM as text).
+        only_oop: keep only out-of-phase records (ONLYOOP).
+
+    Returns:
+        SELECT sydtyp, sydkey, outcome, oop (0/1), reasons (joined by REASON_SEP).
+    """
+    sel = selection.subquery("sel")
+    q = s.syncdata
+    qkey = sa.cast(q.c.syddat, sa.String) + sa.func.coalesce(q.c.sydhou, "000000")
+    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
+    agg = (
+        sa.select(
+            q.c.sydtyp,
+            q.c.sydkey,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
+            sa.func.sum(
+                sa.case((q.c.sydatttyp == str(Action.FORCED), 1), else_=0)
+            ).label("nr"),
+            sa.func.min(qkey).label("qmin"),
+            sa.func.max(qkey).label("qmax"),
+        )
+        .where(q.c.sydusr == user)
+        .group_by(q.c.sydtyp, q.c.sydkey)
+        .subquery("agg")
+    )
+    lk = s.synclink
+    text = (
+        sa.literal("field ")
+        + sa.func.coalesce(lk.c.sylfie, "")
+        + ": X3 "
+        + sa.func.coalesce(lk.c.sylvaladx, "")
+        + " / Outlook "
+        + sa.func.coalesce(lk.c.sylvalotk, "")
+    )
+    links = (
+        sa.select(
+            lk.c.syltyp,
+            lk.c.sylkey,
+            sa.func.string_agg(text, sa.literal(s.REASON_SEP)).label("linktxt"),
+        )
+        .where(lk.c.sylusr == user, lk.c.sylflgdpt == YES)
+        .group_by(lk.c.syltyp, lk.c.sylkey)
+        .subquery("lnk")
+    )
+    n = sa.func.coalesce(agg.c.n, 0)
+    outcome = sa.case(
+        (agg.c.nap > 0, str(Outcome.SKIP)),
+        (sa.and_(agg.c.n == 1, agg.c.nr == 1), str(Outcome.ALREADY)),
+        (n > 0, str(Outcome.SUPERSEDE)),
+        else_=str(Outcome.INSERT),
+    )
+    stale = sa.and_(agg.c.qmin.is_not(None), agg.c.qmin < stale_cutoff(now, staledays))
+    changed = sa.and_(
+        agg.c.qmax.is_not(None),
+        sel.c.upd.is_not(None),
+        timestamp_key(sel.c.upd) > agg.c.qmax,
+    )
+    has_link = links.c.linktxt.is_not(None)
+    oop_cond = sa.or_(has_link, stale, changed)
+    sep = s.REASON_SEP
+    reasons = (
+        sa.func.coalesce(links.c.linktxt, "")
+        + sa.case(
+            (stale, sep + sa.literal("pending since ") + sa.func.substr(agg.c.qmin, 1, 10)),
+            else_="",
+        )
+        + sa.case((changed, sa.literal(sep + "changed after queued")), else_="")
+    )
+    stmt = (
+        sa.select(
+            sel.c.sydtyp,
+            sel.c.sydkey,
+            outcome.label("outcome"),
+            sa.case((oop_cond, 1), else_=0).label("oop"),
+            reasons.label("reasons"),
+        )
+        .select_from(sel)
+        .outerjoin(agg, sa.and_(agg.c.sydtyp == sel.c.sydtyp, agg.c.sydkey == sel.c.sydkey))
+        .outerjoin(
+            links, sa.and_(links.c.syltyp == sel.c.sydtyp, links.c.sylkey == sel.c.sydkey)
+        )
+    )
+    if only_oop:
+        stmt = stmt.where(oop_cond)
+    return stmt
+
+
+def split_reasons(text: str | None) -> tuple[str, ...]:
+    """The reasons stored or computed as one REASON_SEP-joined text, as a tuple.
+
+    Field anomalies come first (sorted, their SQL aggregation order being arbitrary),
+    then 'pending since', then 'changed after queued'.
+    """
+    if not text:
+        return ()
+    parts = [p for p in text.split(s.REASON_SEP) if p]
+    fields = sorted(p for p in parts if p.startswith("field "))
+    rest = [p for p in parts if not p.startswith("field ")]
+    return tuple(fields + rest)
+
+
+def describe(page: sa.Subquery) -> Select[Any]:
+    """Join a page of classified records to their description, date and rep."""
+    c, t, k, a = s.correspond, s.btask, s.bcall, s.bappoint
+    cor = sa.and_(page.c.sydtyp == str(ObjectType.COR), c.c.cornum == page.c.sydkey)
+    tsk = sa.and_(page.c.sydtyp == str(ObjectType.TSK), t.c.tsknum == page.c.sydkey)
+    cll = sa.and_(page.c.sydtyp == str(ObjectType.CLL), k.c.cllnum == page.c.sydkey)
+    bap = sa.and_(page.c.sydtyp == str(ObjectType.BAP), a.c.aptnum == page.c.sydkey)
+    name = sa.func.trim(
+        sa.func.coalesce(c.c.cntfna, "") + " " + sa.func.coalesce(c.c.cntlna, "")
+    )
+    return (
+        sa.select(
+            page.c.sydtyp,
+            page.c.sydkey,
+            page.c.outcome,
+            page.c.oop,
+            page.c.reasons,
+            sa.func.coalesce(t.c.fulobj, k.c.fulobj, a.c.fulobj, name).label("descr"),
+            sa.func.coalesce(t.c.tskstr, k.c.clldat, a.c.aptdat).label("recdate"),
+            sa.func.coalesce(t.c.tskrep, k.c.cllrep, a.c.atprepmna, c.c.repnum).label(
+                "rep"
+            ),
+        )
+        .select_from(page)
+        .outerjoin(c, cor)
+        .outerjoin(t, tsk)
+        .outerjoin(k, cll)
+        .outerjoin(a, bap)
+        .order_by(page.c.sydtyp, page.c.sydkey)
+    )
+
