@@ -1,0 +1,5 @@
+"""python -m forcedsync_kit"""
+
+from .cli import main
+
+main()
