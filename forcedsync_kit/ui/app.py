@@ -1,0 +1,173 @@
+"""The analyst application: criteria, preview, commit, run history, overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import ipywidgets as w
+from sqlalchemy.engine import Engine
+
+import forcedsync_kit as fsk
+
+from ._base import Part, message_html
+from .backend import Api
+from .commit import CommitPanel
+from .form import CriteriaForm
+from .grid import PreviewGrid
+from .overview import OverviewPanel
+from .runs import RunsPanel
+
+logger = logging.getLogger(__name__)
+
+TAB_TITLES = ("Force synchronization", "Runs", "Overview")
+
+
+class App(Part):
+    """Wires the form and the Preview / Force / Undo buttons to the library.
+
+    Args:
+        db: an engine, a database URL, or ``None`` for ``FORCEDSYNC_DB_URL`` (then
+            ``./forcedsync.duckdb``).
+        operator: the connected user; ``None`` resolves it (``FORCEDSYNC_USER``,
+            ``JUPYTERHUB_USER``, the OS login).
+        now: a fixed clock for every call (reproducible demos and tests).
+        page_size: records per grid page (paged in SQL).
+
+    Raises:
+        ForcedSyncError: the database cannot be opened.
+    """
+
+    def __init__(
+        self,
+        db: Engine | str | None = None,
+        *,
+        operator: str | None = None,
+        now: dt.datetime | None = None,
+        page_size: int = 200,
+    ) -> None:
+        super().__init__()
+        engine = db if isinstance(db, Engine) else fsk.connect(db)
+        self.api = Api(engine, operator=operator, now=now, page_size=page_size)
+        self.log.layout = w.Layout(max_height="200px", overflow="auto")
+        company = None
+        try:
+            company = self.api.defaults(self.api.operator).company or None
+        except fsk.ForcedSyncError as exc:
+            self.status.value = message_html(str(exc), error=True)
+        self.form = CriteriaForm(
+            self.api.codes,
+            self.api.company_of,
+            user=self.api.operator,
+            company=company,
+            log=self.log,
+        )
+        self.preview_button = w.Button(
+            description="Preview", button_style="primary", icon="search"
+        )
+        self.preview_button.add_class("fsk-preview")
+        self.grid = PreviewGrid(self._page, log=self.log)
+        self.commit = CommitPanel(
+            self.api.force,
+            lambda rid: self.api.log_text(rid, details=True),
+            on_done=self._forced,
+            log=self.log,
+        )
+        self.runs = RunsPanel(self.api, on_undone=lambda _: self._stale(), log=self.log)
+        self.overview = OverviewPanel(self.api, log=self.log)
+        self.previewed: fsk.Criteria | None = None
+        self._buttons = [self.preview_button]
+        self.preview_button.on_click(self.guard(lambda _: self.run_preview()))
+        self.form.on_change(self.guard(self._form_changed))
+        force_tab = w.VBox(
+            [
+                self.form.root,
+                w.HBox([self.preview_button, self.status]),
+                self.grid.root,
+                self.commit.root,
+            ]
+        )
+        self.tabs = w.Tab(children=[force_tab, self.runs.root, self.overview.root])
+        for i, title in enumerate(TAB_TITLES):
+            self.tabs.set_title(i, title)
+        self.tabs.observe(self.guard(self._tab_changed), names="selected_index")
+        who = w.HTML(
+            f"<span style='color:#555'>Connected as <b>{self.api.operator}</b> on "
+            f"{fsk.masked(engine.url)}</span>"
+        )
+        self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
+        self.root.add_class("fsk-app")
+
+    # -- preview -----------------------------------------------------------------------
+
+    def run_preview(self) -> None:
+        """Preview the form's criteria: counts, chart, first page of records."""
+        self.status.value = ""
+        try:
+            criteria = self.form.criteria()
+        except fsk.CriteriaError as exc:
+            self.form.show_error(exc)
+            self._show(None, None)
+            return
+        self.form.show_error(None)
+        with self.busy(*self.commit._buttons):
+            try:
+                result = self.api.preview(criteria)
+            except fsk.ForcedSyncError as exc:
+                self.form.show_error(exc)
+                self._show(None, None)
+                return
+        self._show(result, criteria)
+
+    def _show(
+        self, result: fsk.PreviewResult | None, criteria: fsk.Criteria | None
+    ) -> None:
+        self.previewed = criteria if result is not None else None
+        self.grid.show(result)
+        self.commit.set_preview(result, result is not None)
+
+    def _page(
+        self, page: int, object_type: str | None, outcome: str | None, only_oop: bool
+    ) -> fsk.PreviewResult:
+        shown = self.grid.result
+        if shown is None:
+            raise fsk.ForcedSyncError("No preview is shown: click Preview first.")
+        # Pages of one preview share its clock, so outcomes and reasons stay put.
+        return self.api.preview(
+            shown.criteria,
+            page=page,
+            now=shown.now,
+            object_type=object_type,
+            outcome=outcome,
+            only_oop=only_oop,
+        )
+
+    def _form_changed(self) -> None:
+        # "Force" stays enabled only while the preview shown is the form's criteria.
+        try:
+            current = self.form.criteria()
+        except fsk.ForcedSyncError:
+            current = None
+        same = self.previewed is not None and current == self.previewed
+        self.commit.set_preview(self.commit.preview or self.grid.result, same)
+
+    # -- after a commit or an undo -----------------------------------------------------
+
+    def _forced(self, result: fsk.ForceResult) -> None:
+        self._stale()
+
+    def _stale(self) -> None:
+        self.previewed = None
+        self.commit.set_preview(self.grid.result, False)
+        if self.tabs.selected_index == 1:
+            self.runs.refresh()
+
+    def _tab_changed(self, change: dict[str, object]) -> None:
+        if change["new"] == 1:
+            self.runs.refresh()
+
+    def close(self) -> None:
+        """Close every widget of the application."""
+        for part in (self.form, self.grid, self.commit, self.runs, self.overview):
+            part.close()
+        super().close()

@@ -1,0 +1,132 @@
+"""The library calls the UI makes, bound to one engine, operator and optional clock.
+
+The panels hold an ``Api`` and never a connection: every call opens and closes its own
+(DuckDB allows one writer process; Voila, kernels and the CLI are separate processes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+import forcedsync_kit as fsk
+
+from .. import lookup
+
+logger = logging.getLogger(__name__)
+
+
+class Api:
+    """The public API of ``forcedsync_kit`` bound to an engine and an operator.
+
+    Args:
+        engine: the database engine.
+        operator: the connected user; ``None`` resolves it (``FORCEDSYNC_USER``,
+            ``JUPYTERHUB_USER``, the OS login).
+        now: a fixed clock for every call (reproducible demos and tests); ``None``
+            for the current UTC time.
+        page_size: records per page of the preview and run detail grids.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        operator: str | None = None,
+        now: dt.datetime | None = None,
+        page_size: int = 200,
+    ) -> None:
+        self.engine = engine
+        self.operator = fsk.resolve_operator(operator)
+        self.now = now
+        self.page_size = page_size
+        self._first_codes: dict[str, list[tuple[str, str]]] = {}
+
+    # -- look-ups ----------------------------------------------------------------------
+
+    def codes(self, kind: str, prefix: str = "") -> list[tuple[str, str]]:
+        """Existing codes of ``kind`` starting with ``prefix`` (for completion)."""
+        if prefix:
+            return lookup.codes(self.engine, kind, prefix, limit=50)
+        # The unfiltered lists are asked for by several fields when the form opens.
+        if kind not in self._first_codes:
+            self._first_codes[kind] = lookup.codes(self.engine, kind, "", limit=50)
+        return self._first_codes[kind]
+
+    def defaults(self, user: str) -> fsk.RunContext:
+        """The user's company, CRM function and rep."""
+        return fsk.user_defaults(self.engine, user)
+
+    def company_of(self, user: str) -> str | None:
+        """The user's default company, or ``None`` when the user is unknown."""
+        try:
+            return self.defaults(user).company or None
+        except fsk.ForcedSyncError:
+            return None
+
+    def overview(self, user: str | None, staledays: int) -> lookup.Overview:
+        """Out-of-phase records by type, rep and age."""
+        return lookup.overview(self.engine, user, now=self.now, staledays=staledays)
+
+    # -- marking -----------------------------------------------------------------------
+
+    def preview(
+        self,
+        criteria: fsk.Criteria,
+        *,
+        page: int = 1,
+        now: dt.datetime | None = None,
+        object_type: str | None = None,
+        outcome: str | None = None,
+        only_oop: bool = False,
+    ) -> fsk.PreviewResult:
+        """One page of a preview (counts over the whole selection)."""
+        return fsk.preview(
+            self.engine,
+            criteria,
+            operator=self.operator,
+            now=now or self.now,
+            page=page,
+            page_size=self.page_size,
+            object_type=object_type,
+            outcome=outcome,
+            only_oop=only_oop,
+        )
+
+    def force(
+        self, criteria: fsk.Criteria, progress: Callable[[str, float], None] | None
+    ) -> fsk.ForceResult:
+        """Commit a run."""
+        return fsk.force(
+            self.engine,
+            criteria,
+            operator=self.operator,
+            now=self.now,
+            progress=progress,
+        )
+
+    def undo(self, run_id: str) -> fsk.UndoResult:
+        """Undo a run."""
+        return fsk.undo(self.engine, run_id, operator=self.operator, now=self.now)
+
+    # -- run history -------------------------------------------------------------------
+
+    def runs(self, limit: int = 100) -> list[fsk.RunInfo]:
+        """The latest runs, newest first."""
+        return fsk.list_runs(self.engine, limit=limit)
+
+    def run(self, run_id: str) -> fsk.RunInfo:
+        """One run."""
+        return fsk.get_run(self.engine, run_id)
+
+    def run_records(self, run_id: str, page: int = 1) -> tuple[list[Any], int]:
+        """One page of a run's records and their total."""
+        return fsk.run_records(self.engine, run_id, page=page, page_size=self.page_size)
+
+    def log_text(self, run_id: str, *, details: bool = True) -> str:
+        """The text of a run's log (with one line per record when ``details``)."""
+        return fsk.detailed_log(self.engine, run_id, details=details)

@@ -1,0 +1,305 @@
+"""The run history: who ran what for whom, a run's detail, undo with confirmation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+from ipydatagrid import DataGrid
+
+from .. import RecordRow, RunInfo, UndoResult
+from ._base import Part, esc, message_html, table_html
+from .commit import LogLink
+from .grid import COLUMNS, counts_html
+
+logger = logging.getLogger(__name__)
+
+
+def _when(info: RunInfo) -> str:
+    return info.started.strftime("%Y-%m-%d %H:%M:%S") if info.started else ""
+
+
+def _is_force(info: RunInfo) -> bool:
+    # An UNDO run's counts are {"restored": n, "kept": n}, not {type: {outcome: n}}.
+    return info.kind == "FORCE" and all(
+        isinstance(v, Mapping) for v in info.counts.values()
+    )
+
+
+def _figures(info: RunInfo) -> tuple[int, int]:
+    """(selected, written) of a force run; (kept + restored, restored) of an undo."""
+    if _is_force(info):
+        return sum(sum(v.values()) for v in info.counts.values()), info.written
+    raw: Mapping[str, Any] = info.counts
+    restored, kept = int(raw.get("restored", 0)), int(raw.get("kept", 0))
+    return restored + kept, restored
+
+
+def history_html(runs: Sequence[RunInfo]) -> str:
+    """The run history as a table, newest first."""
+    rows = [
+        [
+            r.run_id,
+            r.kind,
+            r.operator or "",
+            _when(r),
+            r.user or "",
+            r.company or "",
+            *_figures(r),
+            r.status or "",
+        ]
+        for r in runs
+    ]
+    if not rows:
+        return "<i>No run recorded yet.</i>"
+    return table_html(
+        [
+            "run",
+            "kind",
+            "who",
+            "when (UTC)",
+            "user",
+            "company",
+            "selected",
+            "written",
+            "status",
+        ],
+        rows,
+        css_class="fsk-history",
+    )
+
+
+def _frame(records: Sequence[RecordRow]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            (
+                r.object_type,
+                r.record_key,
+                r.description or "",
+                r.date.isoformat() if r.date else "",
+                r.rep or "",
+                r.outcome,
+                "yes" if r.out_of_phase else "",
+                "; ".join(r.reasons),
+            )
+            for r in records
+        ],
+        columns=list(COLUMNS),
+        index=pd.RangeIndex(1, len(records) + 1, name="#"),
+    )
+
+
+class RunsPanel(Part):
+    """Run history, the detail of the selected run, and its undo.
+
+    Args:
+        api: the bound library calls (``runs``, ``run``, ``run_records``, ``undo``,
+            ``log_text``); see ``forcedsync_kit.ui.backend.Api``.
+        on_undone: called with the undo result after a successful undo.
+        log: the shared log Output widget.
+    """
+
+    def __init__(
+        self,
+        api: Any,
+        *,
+        on_undone: Callable[[UndoResult], None] | None = None,
+        log: w.Output | None = None,
+    ) -> None:
+        super().__init__(log)
+        self.api = api
+        self._on_undone = on_undone
+        self.runs: list[RunInfo] = []
+        self.info: RunInfo | None = None
+        self.refresh_button = w.Button(description="Refresh", icon="refresh")
+        self.history = w.HTML("")
+        self.history.add_class("fsk-history-table")
+        self.picker = w.Dropdown(
+            options=[],
+            description="Run",
+            layout=w.Layout(width="520px"),
+            style={"description_width": "40px"},
+        )
+        self.detail = w.HTML("")
+        self.detail.add_class("fsk-run-detail")
+        self.grid = DataGrid(
+            pd.DataFrame(columns=list(COLUMNS)),
+            base_column_size=110,
+            column_widths={"description": 260, "reasons": 320},
+            layout=w.Layout(height="260px", width="100%"),
+        )
+        self.loglink = LogLink(lambda rid: self.api.log_text(rid), log=self.log)
+        self.undo_button = w.Button(description="Undo this run", button_style="warning")
+        self.undo_button.add_class("fsk-undo")
+        self.confirm_text = w.HTML("")
+        self.confirm_button = w.Button(
+            description="Confirm undo", button_style="danger"
+        )
+        self.confirm_button.add_class("fsk-confirm-undo")
+        self.cancel_button = w.Button(description="Cancel")
+        self.confirm_box = w.VBox(
+            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
+            layout=w.Layout(display="none", border="2px solid #b00020", padding="6px"),
+        )
+        self.report_html = w.HTML("")
+        self.report_html.add_class("fsk-undo-report")
+        self._buttons = [
+            self.refresh_button,
+            self.undo_button,
+            self.confirm_button,
+            self.cancel_button,
+        ]
+        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
+        self.picker.observe(self.guard(self._on_pick), names="value")
+        self.undo_button.on_click(self.guard(lambda _: self.ask()))
+        self.confirm_button.on_click(self.guard(lambda _: self.confirm()))
+        self.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.root = w.VBox(
+            [
+                w.HBox([self.refresh_button, self.status]),
+                self.history,
+                self.picker,
+                self.detail,
+                self.grid,
+                self.loglink.root,
+                self.undo_button,
+                self.confirm_box,
+                self.report_html,
+            ]
+        )
+        self.refresh_buttons()
+
+    def refresh(self) -> None:
+        """Reload the history (and the detail of the selected run)."""
+        with self.busy():
+            self.runs = self.api.runs()
+            self.history.value = history_html(self.runs)
+            keep = self.picker.value
+            options = [
+                (f"{_when(r)}  {r.kind}  {r.user or ''}  {r.run_id}", r.run_id)
+                for r in self.runs
+            ]
+            self.picker.options = options
+            ids = [rid for _, rid in options]
+            self.picker.value = keep if keep in ids else (ids[0] if ids else None)
+            if self.picker.value is not None and self.picker.value == keep:
+                self.select(keep)
+            self.status.value = ""
+
+    def _on_pick(self, change: dict[str, Any]) -> None:
+        self.select(change["new"])
+
+    def select(self, run_id: str | None) -> None:
+        """Show one run's detail, first page of records, and its log link."""
+        self.cancel()
+        if run_id is None:
+            self.info = None
+            self.detail.value = ""
+            self.grid.data = _frame([])
+            self.loglink.set_run(None)
+            self.refresh_buttons()
+            return
+        info = self.api.run(run_id)
+        self.info = info
+        records, total = (
+            self.api.run_records(run_id) if info.kind == "FORCE" else ([], 0)
+        )
+        self.grid.data = _frame(records)
+        params = " ".join(
+            f"{k}={v}"
+            for k, v in sorted(info.params.items())
+            if v not in (None, "", False)
+        )
+        link = ""
+        if info.undo_run_id:
+            link = f" Undone by run {esc(info.undo_run_id)}."
+        if info.target_run_id:
+            link = f" Undoes run {esc(info.target_run_id)}."
+        self.detail.value = (
+            f"<div><b>{esc(info.kind)} run <span class='fsk-detail-id'>"
+            f"{esc(info.run_id)}</span></b> by {esc(info.operator)} for user "
+            f"{esc(info.user)} (company {esc(info.company)}), {esc(_when(info))} UTC, "
+            f"status {esc(info.status)}.{link}</div>"
+            f"<div style='color:#555'>{esc(params)}</div>"
+            f"{counts_html(info.counts) if _is_force(info) else ''}"
+            + "".join(
+                f"<div style='color:#8a6d00'>&#9888; {esc(x)}</div>"
+                for x in info.warnings
+            )
+            + (
+                f"<div>{total} records; the first {len(records)} below.</div>"
+                if info.kind == "FORCE"
+                else ""
+            )
+        )
+        self.loglink.set_run(run_id)
+        self.refresh_buttons()
+
+    def _undoable(self) -> bool:
+        i = self.info
+        return bool(i and _is_force(i) and not i.undo_run_id and i.status != "UNDONE")
+
+    def refresh_buttons(self) -> None:
+        """Undo only a force run not undone yet; confirm only while asking."""
+        asking = self.confirm_box.layout.display != "none"
+        self.undo_button.disabled = not self._undoable() or asking
+        self.confirm_button.disabled = not asking
+        self.cancel_button.disabled = not asking
+        self.refresh_button.disabled = False
+
+    def ask(self) -> None:
+        """Show the undo confirmation."""
+        i = self.info
+        if i is None or not self._undoable():
+            return
+        self.confirm_text.value = (
+            f"<b>Undo run {esc(i.run_id)}</b> ({_figures(i)[1]} R rows written for "
+            f"{esc(i.user)} on {esc(_when(i))})? SYNCDATA is put back as it was for "
+            f"every record of the run still pending; the others are reported."
+        )
+        self.confirm_box.layout.display = None
+        self.refresh_buttons()
+
+    def cancel(self) -> None:
+        """Hide the undo confirmation."""
+        self.confirm_box.layout.display = "none"
+        self.refresh_buttons()
+
+    def confirm(self) -> None:
+        """Undo the selected run and show its report."""
+        i = self.info
+        if i is None or not self._undoable():
+            return
+        self.report_html.value = ""
+        try:
+            with self.busy():
+                result = self.api.undo(i.run_id)
+        finally:
+            self.confirm_box.layout.display = "none"
+        self.report_html.value = undo_html(result)
+        self.refresh()
+        if self._on_undone is not None:
+            self._on_undone(result)
+
+
+def undo_html(result: UndoResult) -> str:
+    """The report of an undo: restored and kept records, with the reasons."""
+    kept = (
+        table_html(["type", "key", "why it was kept"], list(result.kept_records)[:200])
+        if result.kept_records
+        else ""
+    )
+    warnings = "".join(
+        f"<div style='color:#8a6d00'>&#9888; {esc(x)}</div>" for x in result.warnings
+    )
+    return (
+        message_html(
+            f"Undo run {result.run_id} of run {result.target_run_id}: "
+            f"{result.restored} records restored, {result.kept} kept."
+        )
+        + warnings
+        + kept
+    )
