@@ -1,0 +1,168 @@
+"""The Voila dashboard in Debian's Chromium: preview, page, commit, and a refusal.
+
+Both tests fail on any console error of the page (an unregistered widget extension
+is the usual one) and on any request that fails (a CDN the page should not need).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, voila
+
+import forcedsync_kit as fsk
+from forcedsync_kit import demo
+from forcedsync_kit import schema as s
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+]
+playwright = pytest.importorskip("playwright.sync_api")
+TIMEOUT_MS = 45_000
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A scale-1 demo database (DuckDB file) shared by the module's tests."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('browser') / 'demo.duckdb'}"
+    demo.build(fsk.connect(url), scale=1)
+    return url
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the dashboard served by Voila for ADMIN; stopped at the end."""
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with voila(demo_url, log, user="ADMIN") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A Playwright page that records console errors and failed requests."""
+
+    def __init__(self, browser: object, url: str) -> None:
+        self.problems: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.problems.append(f"pageerror {exc}"))
+        self.page.on(
+            "requestfailed", lambda req: self.problems.append(f"request {req.url}")
+        )
+        self.page.goto(url)
+        self.page.locator(".fsk-preview button, button.fsk-preview").first.wait_for()
+
+    def _console(self, msg: object) -> None:
+        if msg.type == "error":  # type: ignore[attr-defined]
+            self.problems.append(f"console {msg.text}")  # type: ignore[attr-defined]
+
+    def field(self, code: str, kind: str = "input") -> object:
+        """The input element of a criteria field."""
+        return self.page.locator(f".fsk-{code} {kind}").first
+
+    def close(self) -> None:
+        """Close the page (its kernel is shut down by Voila)."""
+        self.page.close()
+
+
+def _counts_shown(page: Page) -> dict[str, dict[str, int]]:
+    rows = page.page.locator("table.fsk-counts").first.inner_text().strip().splitlines()
+    header = rows[0].split("\t")
+    out: dict[str, dict[str, int]] = {}
+    for line in rows[1:-1]:
+        cells = line.split("\t")
+        typ = cells[0].split()[0]
+        out[typ] = {h: int(v) for h, v in zip(header[1:5], cells[1:5], strict=True)}
+    return out
+
+
+def _cli_preview(url: str, params: list[str]) -> dict[str, object]:
+    args = [sys.executable, "-m", "forcedsync_kit", "preview", "--db", url]
+    args += ["--operator", "ADMIN", "--json", "--page-size", "1"]
+    for p in params:
+        args += ["-p", p]
+    out = subprocess.run(args, check=True, capture_output=True, text=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def _forced_rows(url: str, run_id: str) -> int:
+    q, lg = s.syncdata, s.fsylog
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(q.join(lg, lg.c.newsydnum == q.c.sydnum))
+        .where(lg.c.runid == run_id, q.c.sydatttyp == "R", q.c.sydusr == "ADMIN")
+    )
+    with fsk.connect(url).connect() as conn:
+        return int(conn.execute(stmt).scalar() or 0)
+
+
+def test_preview_page_commit_in_the_browser(
+    dashboard: str, demo_url: str, browser: object
+) -> None:
+    page = Page(browser, dashboard)
+    p = page.page
+    page.field("SELTSK").check()
+    page.field("SELCLL").check()
+    page.field("FLGTRCDET").check()
+    page.field("TSKDATDEB").fill("2026-01-01")
+    p.locator(".fsk-preview").first.click()
+    p.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for()
+    shown = _counts_shown(page)
+    cli = _cli_preview(
+        demo_url, ["SELTSK=1", "SELCLL=1", "FLGTRCDET=1", "TSKDATDEB=2026-01-01"]
+    )
+    assert shown == cli["counts"]
+    total = int(p.locator(".fsk-total").first.inner_text())
+    assert total == cli["total"] and total > 200
+    p.get_by_role("button", name="Next").click()
+    p.locator(".fsk-page-label").get_by_text("Page 2 of").wait_for()
+    to_write = int(p.locator(".fsk-to-write").first.inner_text())
+    force = p.get_by_role("button", name=f"Force {to_write} records")
+    force.click()
+    p.get_by_role("button", name=f"Confirm: force {to_write} records").click()
+    run_id = p.locator(".fsk-run-id").first.inner_text(timeout=TIMEOUT_MS)
+    assert re.fullmatch(r"[0-9a-f]{32}", run_id)
+    assert int(p.locator(".fsk-written").first.inner_text()) == to_write
+    p.locator("a.fsk-download").first.wait_for()
+    assert _forced_rows(demo_url, run_id) == to_write
+    assert fsk.get_run(fsk.connect(demo_url), run_id).written == to_write
+    page.close()
+    assert page.problems == []
+
+
+def test_inverted_dates_show_the_error_and_write_nothing(
+    dashboard: str, demo_url: str, browser: object
+) -> None:
+    engine = fsk.connect(demo_url)
+    before, runs = syncdata_rows(engine), run_count(engine)
+    page = Page(browser, dashboard)
+    p = page.page
+    page.field("SELTSK").check()
+    page.field("TSKDATDEB").fill("2026-02-01")
+    page.field("TSKDATFIN").fill("2026-01-01")
+    p.locator(".fsk-preview").first.click()
+    error = p.locator(".fsk-form-error").get_by_text("is after TSKDATFIN=2026-01-01")
+    error.wait_for()
+    assert "TSKDATDEB=2026-02-01" in error.inner_text()
+    assert p.get_by_role("button", name=re.compile("^Force")).count() == 0
+    page.close()
+    assert syncdata_rows(engine) == before and run_count(engine) == runs
+    assert page.problems == []
+
