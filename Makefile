@@ -1,0 +1,49 @@
+# forcedsync: every target creates .venv and installs the package first when needed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DB ?= forcedsync.duckdb
+PORT ?= 8866
+NBVAL_DB := $(CURDIR)/.nbval/demo.duckdb
+
+.PHONY: install test test-fast nbval check lint demo dashboard bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The whole suite: DuckDB and PostgreSQL tests, browser tests, then the notebooks.
+test: $(STAMP)
+	$(PY) -m pytest tests -n 2 --timeout 900 -q
+	$(MAKE) --no-print-directory nbval
+
+## Everything but the slow (browser, crash, large) tests.
+test-fast: $(STAMP)
+	$(PY) -m pytest tests -n 2 -m "not slow" -q
+
+## Run every notebook with nbval against a fresh demo database.
+nbval: $(STAMP)
+	rm -rf .nbval && mkdir -p .nbval
+	$(PY) -m forcedsync_kit demo --db $(NBVAL_DB) > /dev/null
+	FORCEDSYNC_DB_URL=$(NBVAL_DB) FORCEDSYNC_USER=ADMIN \
+	  $(PY) -m pytest --nbval-lax -p no:xdist -q notebooks dashboards
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check forcedsync_kit tests benchmarks
+	$(VENV)/bin/mypy forcedsync_kit
+
+check: lint test
+
+## Create the demo database if it is missing and print a preview of ADMIN's records.
+demo: $(STAMP)
+	test -f $(DB) || $(PY) -m forcedsync_kit demo --db $(DB)
+	$(PY) -m forcedsync_kit preview --db $(DB) --operator ADMIN \
+	  -p SELCOR=1 -p SELTSK=1 -p SELCLL=1 -p SELBAP=1 -p ONLYOOP=1 --page-size 20
+
+clean:
+	rm -rf .nbval .pytest_cache .mypy_cache .ruff_cache build *.egg-info
