@@ -1,0 +1,664 @@
+"""The next synchronization (SPEC §6): a stand-in for one user's Outlook add-in.
+
+``synchronize`` takes a user's pending SYNCDATA rows and writes what the add-in would
+send to Outlook, in formats Outlook and Thunderbird import:
+
+- ``contacts.vcf``: Outlook contacts (COR, from CORRESPOND) as vCard 4.0;
+- ``tasks.ics``: tasks (TSK, from BTASK) as iCalendar VTODO;
+- ``events.ics``: calls (CLL, BCALL) and appointments (BAP, BAPPOINT) as VEVENT;
+- ``deletions.json``: records leaving that Outlook (actions A and P).
+
+Then it acknowledges them as X3 does on success (FUNSYD: "the corresponding record is
+no longer displayed"): it removes exactly the SYNCDATA rows it read and the SYNCLINK
+anomalies of those records, read at the same time.
+
+Every item carries the X3 key in a stable UID, ``x3-<SYDTYP>-<SYDKEY>``, so that a
+re-import updates the Outlook item rather than duplicating it (peers' worst complaint,
+x3-domain-notes §3). A file is written only when it holds at least one item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import sqlalchemy as sa
+import vobject
+from icalendar import Calendar, Event, Todo
+from sqlalchemy.engine import Connection, Engine, Row
+
+from . import db
+from . import schema as s
+from .criteria import FUNCTIONS, OBJECT_TYPES, Action, ObjectType
+from .errors import ForcedSyncError, UserResolutionError
+
+logger = logging.getLogger(__name__)
+
+CONTACTS_FILE = "contacts.vcf"
+TASKS_FILE = "tasks.ics"
+EVENTS_FILE = "events.ics"
+DELETIONS_FILE = "deletions.json"
+#: Every file a synchronization may write into its output directory.
+OUTPUT_FILES = (CONTACTS_FILE, TASKS_FILE, EVENTS_FILE, DELETIONS_FILE)
+PRODID = "-//forcedsync//Sage X3 CRM Outlook stand-in//EN"
+VCARD_VERSION = "4.0"
+#: Length of an appointment that has a start time: BAPPOINT has an end date only.
+APPOINTMENT_MINUTES = 60
+#: Rows fetched per round trip while the queue is streamed into the files.
+CHUNK_SIZE = 5_000
+
+_ACTIONS = tuple(str(a) for a in Action)
+_LEAVING = (str(Action.DELETION), str(Action.USER_CHANGE))
+_YES = 2  # X3 local menu 1: 1 = no, 2 = yes
+
+# The read set, staged per transaction: temporary tables live in the connection (or
+# pg_temp), so concurrent synchronizations never see each other's. They are dropped
+# before commit; a rollback undoes their creation on both dialects.
+_stage_md = sa.MetaData()
+_queue = sa.Table(
+    "fsy_sync_queue",
+    _stage_md,
+    sa.Column("sydnum", sa.BigInteger),
+    sa.Column("sydtyp", sa.String(20)),
+    sa.Column("sydkey", sa.String(20)),
+    sa.Column("sydatttyp", sa.String(20)),
+    prefixes=["TEMPORARY"],
+)
+_links = sa.Table(
+    "fsy_sync_links", _stage_md, sa.Column("sylnum", sa.BigInteger),
+    prefixes=["TEMPORARY"],
+)  # fmt: skip
+
+
+def record_uid(object_type: str, record_key: str) -> str:
+    """The stable UID of a record's Outlook item, e.g. ``x3-COR-C0001``."""
+    return f"x3-{object_type}-{record_key}"
+
+
+class PendingCount(NamedTuple):
+    """Pending SYNCDATA rows of one user, object type and action."""
+
+    user: str
+    object_type: str
+    action: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What one synchronization sent and acknowledged.
+
+    Attributes:
+        user: the user whose Outlook was synchronized.
+        out_dir: the directory the files were written to.
+        now: the synchronization's clock (naive UTC), written as DTSTAMP.
+        files: the files written, in ``OUTPUT_FILES`` order (none when nothing was
+            pending).
+        counts: SYNCDATA rows removed, ``{SYDTYP: {SYDATTTYP: n}}`` for every type
+            and action.
+        exported: record keys written as items (vCard / VTODO / VEVENT), per type.
+        deleted: record keys listed in ``deletions.json``, per type.
+        rows_removed: SYNCDATA rows removed.
+        links_cleared: SYNCLINK anomalies removed.
+        warnings: soft problems (rows left in the queue, records missing in X3...).
+    """
+
+    user: str
+    out_dir: Path
+    now: dt.datetime
+    files: tuple[Path, ...]
+    counts: Mapping[str, Mapping[str, int]]
+    exported: Mapping[str, tuple[str, ...]]
+    deleted: Mapping[str, tuple[str, ...]]
+    rows_removed: int
+    links_cleared: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def items(self) -> int:
+        """Records written as contacts, tasks or events."""
+        return sum(len(k) for k in self.exported.values())
+
+    @property
+    def deletions(self) -> int:
+        """Records listed as deletions."""
+        return sum(len(k) for k in self.deleted.values())
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON of ``forcedsync sync --json`` (X3 names for types and actions)."""
+        return {
+            "user": self.user,
+            "out_dir": str(self.out_dir),
+            "now": self.now.isoformat(),
+            "files": [str(f) for f in self.files],
+            "counts": {t: dict(c) for t, c in self.counts.items()},
+            "rows_removed": self.rows_removed,
+            "links_cleared": self.links_cleared,
+            "items": self.items,
+            "deletions": self.deletions,
+            "exported": {t: list(k) for t, k in self.exported.items()},
+            "deleted": {t: list(k) for t, k in self.deleted.items()},
+            "warnings": list(self.warnings),
+        }
+
+
+def pending_summary(engine: Engine, user: str | None = None) -> list[PendingCount]:
+    """Pending SYNCDATA rows per user, object type and action (for the dashboard).
+
+    Args:
+        engine: the database.
+        user: only this user's queue; default every user's.
+
+    Returns:
+        ``(user, SYDTYP, SYDATTTYP, count)`` tuples ordered by user, type and action;
+        combinations with no row are absent.
+
+    Raises:
+        BackendError: the database cannot be used or is not initialised.
+    """
+    q = s.syncdata
+    stmt = sa.select(q.c.sydusr, q.c.sydtyp, q.c.sydatttyp, sa.func.count())
+    if user is not None:
+        stmt = stmt.where(q.c.sydusr == _user_code(user))
+    keys = (q.c.sydusr, q.c.sydtyp, q.c.sydatttyp)
+    with db.reading(engine) as conn:
+        db.require_schema(conn)
+        rows = conn.execute(stmt.group_by(*keys).order_by(*keys)).all()
+    return [PendingCount(u, t, a, int(n)) for u, t, a, n in rows]
+
+
+def synchronize(
+    engine: Engine, user: str, out_dir: str | Path, *, now: dt.datetime | None = None
+) -> SyncResult:
+    """Send a user's pending queue to files and remove what was sent (SPEC §6).
+
+    One ``db.writing`` transaction reads the queue (the SYNCDATA rows of USER, staged
+    by SYDNUM, and their SYNCLINK rows by SYLNUM), streams the current state of each
+    record into files in a work directory inside ``out_dir``, deletes exactly the
+    staged rows, moves the files into ``out_dir`` and only then commits. On
+    PostgreSQL the transaction holds the toolkit's advisory lock, so a force run never
+    interleaves with it; a row that another program adds after the read is not in the
+    staged set and stays pending.
+
+    Files are published before the commit, never after, because the two failure
+    modes differ: if anything fails before the commit, the transaction rolls back,
+    the files already moved are removed and the queue is untouched; if the commit
+    itself fails, the files stay and the rows stay pending, so the next
+    synchronization sends the same records again, which the stable UIDs turn into an
+    update (at least once, never lost). Committing first and moving afterwards would
+    lose the records if the move failed.
+
+    A record with several rows is sent once with its current state; a record with an
+    A or P row goes to ``deletions.json`` only, as does a record that no longer exists
+    in X3. Rows of an unknown type or action are left in the queue with a warning.
+
+    Args:
+        engine: the database.
+        user: the user (AUTILIS.CODUSR) whose Outlook is synchronized.
+        out_dir: directory for the files; created if missing. It must not already
+            hold files of an earlier synchronization, which would be overwritten
+            before they were imported.
+        now: the clock written as DTSTAMP (UTC; a naive value is taken as UTC);
+            default the current time.
+
+    Returns:
+        The files written, the rows removed per type and action, the keys sent and
+        the anomalies cleared.
+
+    Raises:
+        UserResolutionError: the user is unknown.
+        BackendError: the database cannot be used or is not initialised.
+        ForcedSyncError: ``out_dir`` cannot be created or holds earlier files, or
+            the synchronization failed (rolled back; the message says so, or that
+            the files were written but the commit's outcome is unknown).
+    """
+    code = _user_code(user)
+    clock = _clock(now)
+    target = _prepare_dir(Path(out_dir))
+    work = Path(tempfile.mkdtemp(prefix=".forcedsync-sync-", dir=target))
+    published: list[Path] = []
+    body_done = False
+    try:
+        with db.writing(engine) as conn:
+            db.require_schema(conn)
+            _check_user(conn, code)
+            _stage(conn, code)
+            export = _export(conn, code, clock, work)
+            rows, links = _acknowledge(conn)
+            _publish(export.files, target, published)
+            body_done = True
+    except BaseException as exc:
+        if not body_done:  # rolled back: the queue is untouched, so are the files
+            for path in published:
+                path.unlink(missing_ok=True)
+        if isinstance(exc, ForcedSyncError) or not isinstance(exc, Exception):
+            raise
+        logger.exception("sync %s failed", code)
+        raise ForcedSyncError(_failure(code, target, exc, body_done)) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info(
+        "sync %s: %d rows removed, %d items, %d deletions, %d links cleared",
+        code, rows, sum(map(len, export.exported.values())),
+        sum(map(len, export.deleted.values())), links,
+    )  # fmt: skip
+    return SyncResult(
+        user=code,
+        out_dir=target,
+        now=clock,
+        files=tuple(published),
+        counts=export.counts,
+        exported={t: tuple(k) for t, k in export.exported.items()},
+        deleted={t: tuple(k) for t, k in export.deleted.items()},
+        rows_removed=rows,
+        links_cleared=links,
+        warnings=tuple(export.warnings),
+    )
+
+
+# --- steps -------------------------------------------------------------------------
+
+
+def _failure(code: str, target: Path, exc: Exception, committing: bool) -> str:
+    cause = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if committing:  # the outcome of the commit is unknown: keep the files
+        return (
+            f"The synchronization of {code} wrote its files to {str(target)!r} but "
+            f"could not acknowledge the queue ({cause}); the next synchronization "
+            f"may send the same records again, which re-import as updates."
+        )
+    return (
+        f"The synchronization of {code} failed and was rolled back, leaving the "
+        f"queue and {str(target)!r} untouched: {cause}."
+    )
+
+
+def _user_code(user: str) -> str:
+    code = str(user).strip().upper()
+    if not code:
+        raise UserResolutionError("USER", user, "No user given: name the user to sync.")
+    return code
+
+
+def _clock(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    return now.replace(microsecond=0)
+
+
+def _prepare_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ForcedSyncError(
+            f"Cannot create output directory {str(path)!r}: {exc}."
+        ) from None
+    earlier = [n for n in OUTPUT_FILES if (path / n).exists()]
+    if earlier:
+        raise ForcedSyncError(
+            f"Output directory {str(path)!r} already holds {earlier[0]} of an earlier "
+            f"synchronization: import or move it, or choose another directory."
+        )
+    return path.resolve()
+
+
+def _check_user(conn: Connection, code: str) -> None:
+    u = s.autilis
+    if conn.execute(sa.select(u.c.codusr).where(u.c.codusr == code)).first() is None:
+        raise UserResolutionError(
+            "USER", code, f"User {code!r} is unknown: give a user code of AUTILIS."
+        )
+
+
+def _stage(conn: Connection, code: str) -> None:
+    """The read: stage the user's queue rows and the anomalies they resolve."""
+    q, lk = s.syncdata, s.synclink
+    _queue.create(conn)
+    _links.create(conn)
+    rows = sa.select(q.c.sydnum, q.c.sydtyp, q.c.sydkey, q.c.sydatttyp).where(
+        q.c.sydusr == code,
+        q.c.sydtyp.in_([str(t) for t in OBJECT_TYPES]),
+        q.c.sydatttyp.in_(_ACTIONS),
+        q.c.sydkey.is_not(None),
+    )
+    conn.execute(sa.insert(_queue).from_select(list(_queue.c.keys()), rows))
+    resolved = sa.select(sa.literal(1)).where(
+        _queue.c.sydtyp == lk.c.syltyp, _queue.c.sydkey == lk.c.sylkey
+    )
+    links = sa.select(lk.c.sylnum).where(lk.c.sylusr == code, resolved.exists())
+    conn.execute(sa.insert(_links).from_select(["sylnum"], links))
+
+
+def _acknowledge(conn: Connection) -> tuple[int, int]:
+    """Delete exactly the staged rows; return (SYNCDATA rows, SYNCLINK rows) removed."""
+    q, lk = s.syncdata, s.synclink
+    in_queue = q.c.sydnum.in_(sa.select(_queue.c.sydnum))
+    in_links = lk.c.sylnum.in_(sa.select(_links.c.sylnum))
+    # Counted in the same transaction, not from rowcount (STYLE §6).
+    rows = _count(conn, sa.select(sa.func.count()).select_from(q).where(in_queue))
+    links = _count(conn, sa.select(sa.func.count()).select_from(lk).where(in_links))
+    conn.execute(sa.delete(q).where(in_queue))
+    conn.execute(sa.delete(lk).where(in_links))
+    _links.drop(conn)
+    _queue.drop(conn)
+    return rows, links
+
+
+def _count(conn: Connection, stmt: sa.Select[Any]) -> int:
+    return int(conn.execute(stmt).scalar() or 0)
+
+
+def _publish(files: list[Path], target: Path, published: list[Path]) -> None:
+    for src in files:
+        dst = target / src.name
+        if dst.exists():  # another synchronization wrote here meanwhile
+            raise ForcedSyncError(
+                f"{str(dst)!r} appeared during the synchronization; nothing was sent."
+            )
+        os.replace(src, dst)
+        published.append(dst)
+
+
+# --- export ------------------------------------------------------------------------
+
+
+@dataclass
+class _Export:
+    counts: dict[str, dict[str, int]]
+    exported: dict[str, list[str]]
+    deleted: dict[str, list[str]]
+    files: list[Path]
+    warnings: list[str]
+
+
+class _Sink:
+    """One output file in the work directory, opened on its first item."""
+
+    def __init__(self, path: Path, head: bytes, sep: bytes, tail: bytes) -> None:
+        self.path, self.head, self.sep, self.tail = path, head, sep, tail
+        self.fh: IO[bytes] | None = None
+
+    def add(self, data: bytes) -> None:
+        if self.fh is None:
+            self.fh = self.path.open("xb")
+            self.fh.write(self.head)
+        else:
+            self.fh.write(self.sep)
+        self.fh.write(data)
+
+    def close(self) -> Path | None:
+        if self.fh is None:
+            return None
+        self.fh.write(self.tail)
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        return self.path
+
+    def abort(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _calendar_head() -> tuple[bytes, bytes]:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    text = cal.to_ical()
+    tail = b"END:VCALENDAR\r\n"
+    return text[: -len(tail)], tail
+
+
+@contextlib.contextmanager
+def _sinks(work: Path) -> Iterator[dict[str, _Sink]]:
+    head, tail = _calendar_head()
+    sinks = {
+        CONTACTS_FILE: _Sink(work / CONTACTS_FILE, b"", b"", b""),
+        TASKS_FILE: _Sink(work / TASKS_FILE, head, b"", tail),
+        EVENTS_FILE: _Sink(work / EVENTS_FILE, head, b"", tail),
+        DELETIONS_FILE: _Sink(work / DELETIONS_FILE, b"[\n", b",\n", b"\n]\n"),
+    }
+    try:
+        yield sinks
+    except BaseException:
+        for sink in sinks.values():
+            sink.abort()
+        raise
+
+
+def _export(conn: Connection, code: str, now: dt.datetime, work: Path) -> _Export:
+    """Stream the staged records into the files, one record at a time, in key order."""
+    counts = {str(t): dict.fromkeys(_ACTIONS, 0) for t in OBJECT_TYPES}
+    grouped = sa.select(_queue.c.sydtyp, _queue.c.sydatttyp, sa.func.count()).group_by(
+        _queue.c.sydtyp, _queue.c.sydatttyp
+    )
+    for typ, action, n in conn.execute(grouped):
+        counts[typ][action] = int(n)
+    out = _Export(counts, {}, {}, [], [])
+    stamp = now.replace(tzinfo=dt.UTC)
+    missing = 0
+    with _sinks(work) as sinks:
+        for kind in _KINDS:
+            typ = str(kind.object_type)
+            items = out.exported.setdefault(typ, [])
+            gone = out.deleted.setdefault(typ, [])
+            result = conn.execute(
+                _records(kind), execution_options={"yield_per": CHUNK_SIZE}
+            )
+            for part in result.partitions():
+                for row in part:
+                    uid = record_uid(typ, row.key)
+                    if row.leaving or row.found is None:
+                        missing += not row.leaving
+                        sinks[DELETIONS_FILE].add(_deletion(typ, row, uid))
+                        gone.append(row.key)
+                    else:
+                        sinks[kind.file].add(kind.build(row, uid, stamp))
+                        items.append(row.key)
+        out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
+    left = _count(conn, _unsent(code))
+    if left:
+        out.warnings.append(
+            f"SYNCDATA rows of {code} left in the queue (unknown type or action): "
+            f"{left}."
+        )
+    if missing:
+        out.warnings.append(
+            f"Records queued for {code} that no longer exist in X3, sent as "
+            f"deletions: {missing}."
+        )
+    return out
+
+
+def _deletion(typ: str, row: Row[Any], uid: str) -> bytes:
+    """A deletions.json entry: A wins over P; a record gone from X3 counts as A."""
+    action = Action.USER_CHANGE if row.leaving and not row.deleted else Action.DELETION
+    entry = {"SYDTYP": typ, "SYDKEY": row.key, "UID": uid, "action": str(action)}
+    return json.dumps(entry).encode("utf-8")
+
+
+def _unsent(code: str) -> sa.Select[Any]:
+    q = s.syncdata
+    staged = sa.select(sa.literal(1)).where(_queue.c.sydnum == q.c.sydnum)
+    return (
+        sa.select(sa.func.count())
+        .select_from(q)
+        .where(q.c.sydusr == code, ~staged.exists())
+    )
+
+
+def _records(kind: _Kind) -> sa.Select[Any]:
+    """Staged records of one type, one row each, outer-joined to their X3 record."""
+    qc = _queue.c
+    leaving = sa.func.max(sa.case((qc.sydatttyp.in_(_LEAVING), 1), else_=0))
+    deleted = sa.func.max(sa.case((qc.sydatttyp == _LEAVING[0], 1), else_=0))
+    keys = (
+        sa.select(qc.sydkey.label("key"), leaving.label("leaving"),
+                  deleted.label("deleted"))
+        .where(qc.sydtyp == str(kind.object_type))
+        .group_by(qc.sydkey)
+        .subquery("k")
+    )  # fmt: skip
+    joined = keys.outerjoin(kind.table, kind.key == keys.c.key)
+    cols = [keys.c.key, keys.c.leaving, keys.c.deleted, kind.key.label("found")]
+    return sa.select(*cols, *kind.columns).select_from(joined).order_by(keys.c.key)
+
+
+# --- items -------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.replace(tzinfo=dt.UTC, microsecond=0)
+
+
+def _contact(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+    """vCard 4.0: vobject writes 3.0 unless told; 4.0 shares 3.0's syntax."""
+    card = vobject.vCard()
+    card.add("version").value = VCARD_VERSION
+    uid_line = card.add("uid")
+    uid_line.value = uid
+    uid_line.params["VALUE"] = ["text"]  # RFC 6350 §6.7.6: a UID that is no URI
+    card.add("kind").value = "individual"
+    first, last = _text(row.first_name), _text(row.last_name)
+    card.add("fn").value = " ".join(p for p in (first, last) if p) or row.key
+    card.add("n").value = vobject.vcard.Name(family=last, given=first)
+    if _text(row.email):
+        email = card.add("email")
+        email.value = _text(row.email)
+        email.params["TYPE"] = ["work"]
+    if row.function in FUNCTIONS:
+        card.add("title").value = FUNCTIONS[row.function]
+    changed = _utc(row.changed)
+    if changed is not None:
+        card.add("rev").value = changed.strftime("%Y%m%dT%H%M%SZ")
+    return str(card.serialize()).encode("utf-8")
+
+
+def _task(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+    todo = Todo()
+    todo.add("uid", uid)
+    todo.add("dtstamp", now)
+    todo.add("summary", _text(row.subject) or f"Task {row.key}")
+    # RFC 5545 wants DUE after DTSTART; a start after the due date is dropped.
+    if row.start is not None and (row.due is None or row.due >= row.start):
+        todo.add("dtstart", row.start)
+    if row.due is not None:
+        todo.add("due", row.due)
+    changed = _utc(row.changed)
+    if row.done == _YES:
+        todo.add("status", "COMPLETED")
+        todo.add("percent-complete", 100)
+        if changed is not None:
+            todo.add("completed", changed)
+    else:
+        todo.add("status", "NEEDS-ACTION")
+    if changed is not None:
+        todo.add("last-modified", changed)
+    return bytes(todo.to_ical())
+
+
+def _event(
+    uid: str, now: dt.datetime, summary: str, start: Any, end: Any, changed: Any
+) -> bytes:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("summary", summary)
+    if start is not None:
+        event.add("dtstart", start)
+        event.add("dtend", end)
+    if changed is not None:
+        event.add("last-modified", _utc(changed))
+    return bytes(event.to_ical())
+
+
+def _call(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+    """A call has a date only: an all-day event (DTEND is exclusive)."""
+    day = row.date
+    end = None if day is None else day + dt.timedelta(days=1)
+    summary = _text(row.subject) or f"Call {row.key}"
+    return _event(uid, now, summary, day, end, row.changed)
+
+
+def _hour(value: Any) -> dt.time | None:
+    text = _text(value)
+    if len(text) != 6 or not text.isdigit():
+        return None
+    try:
+        return dt.time(int(text[:2]), int(text[2:4]), int(text[4:]))
+    except ValueError:
+        return None
+
+
+def _appointment(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+    """APTHOU 'HHMMSS' gives a floating (wall-clock) start; without it, all-day."""
+    start: Any = row.date
+    end: Any = None
+    if start is not None:
+        last = max(row.end_date or start, start)
+        hour = _hour(row.hour)
+        if hour is None:
+            end = last + dt.timedelta(days=1)
+        else:
+            start = dt.datetime.combine(start, hour)
+            end = dt.datetime.combine(last, hour) + dt.timedelta(
+                minutes=APPOINTMENT_MINUTES
+            )
+    summary = _text(row.subject) or f"Appointment {row.key}"
+    return _event(uid, now, summary, start, end, row.changed)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    object_type: ObjectType
+    table: sa.Table
+    key: sa.Column[Any]
+    columns: tuple[sa.ColumnElement[Any], ...]
+    file: str
+    build: Callable[[Row[Any], str, dt.datetime], bytes]
+
+
+_KINDS = (
+    _Kind(ObjectType.COR, s.correspond, s.correspond.c.cornum, (
+        s.correspond.c.cntlna.label("last_name"),
+        s.correspond.c.cntfna.label("first_name"),
+        s.correspond.c.cntema.label("email"),
+        s.correspond.c.fnc.label("function"),
+        s.correspond.c.upddattim.label("changed"),
+    ), CONTACTS_FILE, _contact),
+    _Kind(ObjectType.TSK, s.btask, s.btask.c.tsknum, (
+        s.btask.c.fulobj.label("subject"),
+        s.btask.c.tskstr.label("start"),
+        s.btask.c.tskdat.label("due"),
+        s.btask.c.tskdon.label("done"),
+        s.btask.c.upddattim.label("changed"),
+    ), TASKS_FILE, _task),
+    _Kind(ObjectType.CLL, s.bcall, s.bcall.c.cllnum, (
+        s.bcall.c.fulobj.label("subject"),
+        s.bcall.c.clldat.label("date"),
+        s.bcall.c.upddattim.label("changed"),
+    ), EVENTS_FILE, _call),
+    _Kind(ObjectType.BAP, s.bappoint, s.bappoint.c.aptnum, (
+        s.bappoint.c.fulobj.label("subject"),
+        s.bappoint.c.aptdat.label("date"),
+        s.bappoint.c.aptdatend.label("end_date"),
+        s.bappoint.c.apthou.label("hour"),
+        s.bappoint.c.upddattim.label("changed"),
+    ), EVENTS_FILE, _appointment),
+)  # fmt: skip
