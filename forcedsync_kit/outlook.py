@@ -133,6 +133,29 @@ class SyncResult:
         """Records listed as deletions."""
         return sum(len(k) for k in self.deleted.values())
 
+    def summary_lines(self) -> list[str]:
+        """The text of ``forcedsync sync``: rows per type and action, files, totals."""
+        if not self.files:
+            return [f"Nothing pending for {self.user}: no file written."]
+        actions = list(_ACTIONS)
+        lines = [
+            f"Synchronized {self.user} into {self.out_dir} at {self.now.isoformat()}.",
+            "type " + "".join(f"{a:>6}" for a in actions) + "  items  deletions",
+        ]
+        for typ, by_action in self.counts.items():
+            cells = "".join(f"{by_action.get(a, 0):>6}" for a in actions)
+            sent = len(self.exported.get(typ, ()))
+            lines.append(
+                f"{typ:<5}{cells}{sent:>7}{len(self.deleted.get(typ, ())):>11}"
+            )
+        lines.append("files: " + ", ".join(f.name for f in self.files))
+        lines.append(
+            f"SYNCDATA rows removed: {self.rows_removed}; SYNCLINK anomalies "
+            f"cleared: {self.links_cleared}."
+        )
+        lines += [f"warning: {w}" for w in self.warnings]
+        return lines
+
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync sync --json`` (X3 names for types and actions)."""
         return {
@@ -223,8 +246,7 @@ def synchronize(
     """
     code = _user_code(user)
     clock = _clock(now)
-    target = _prepare_dir(Path(out_dir))
-    work = Path(tempfile.mkdtemp(prefix=".forcedsync-sync-", dir=target))
+    target, work = _prepare_dir(Path(out_dir))
     published: list[Path] = []
     body_done = False
     try:
@@ -297,20 +319,22 @@ def _clock(now: dt.datetime | None) -> dt.datetime:
     return now.replace(microsecond=0)
 
 
-def _prepare_dir(path: Path) -> Path:
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ForcedSyncError(
-            f"Cannot create output directory {str(path)!r}: {exc}."
-        ) from None
+def _prepare_dir(path: Path) -> tuple[Path, Path]:
+    """The output directory, checked, and a work directory inside it (same device)."""
     earlier = [n for n in OUTPUT_FILES if (path / n).exists()]
     if earlier:
         raise ForcedSyncError(
             f"Output directory {str(path)!r} already holds {earlier[0]} of an earlier "
             f"synchronization: import or move it, or choose another directory."
         )
-    return path.resolve()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".forcedsync-sync-", dir=path))
+    except OSError as exc:
+        raise ForcedSyncError(
+            f"Cannot write to output directory {str(path)!r}: {exc}."
+        ) from None
+    return path.resolve(), work
 
 
 def _check_user(conn: Connection, code: str) -> None:

@@ -116,6 +116,10 @@ def test_sync_exports_each_record_once_and_acknowledges(
     assert sorted(map(tuple, left)) == [("ADMIN", "C5"), ("BOB", "C1")]
     assert sorted(out.iterdir()) == sorted(result.files)  # no work dir left
     json.dumps(result.to_json_dict())
+    lines = result.summary_lines()
+    assert lines[1].split() == ["type", "C", "M", "A", "P", "R", "items", "deletions"]
+    assert lines[2].split() == ["COR", "1", "3", "1", "1", "1", "2", "2"]
+    assert "SYNCDATA rows removed: 11; SYNCLINK anomalies cleared: 2." in lines
 
 
 def test_second_sync_exports_nothing(
@@ -127,6 +131,7 @@ def test_second_sync_exports_nothing(
     assert again.items == again.deletions == again.rows_removed == 0
     assert again.links_cleared == 0
     assert list((tmp_path / "second").iterdir()) == []
+    assert again.summary_lines() == ["Nothing pending for ADMIN: no file written."]
 
 
 def test_vcard_is_version_4_with_outlook_fields(
@@ -328,6 +333,15 @@ def test_refuses_directory_holding_an_earlier_export(
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "tasks.ics").write_text("earlier", encoding="utf-8")
     with pytest.raises(ForcedSyncError, match="already holds tasks.ics"):
+        outlook.synchronize(engine, "ADMIN", tmp_path / "out", now=NOW)
+    assert len(pending(engine, "ADMIN")) == 8
+
+
+def test_refuses_an_output_path_that_is_a_file(
+    engine: sa.Engine, world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "out").write_text("", encoding="utf-8")
+    with pytest.raises(ForcedSyncError, match="Cannot write to output directory"):
         outlook.synchronize(engine, "ADMIN", tmp_path / "out", now=NOW)
     assert len(pending(engine, "ADMIN")) == 8
 
