@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -247,3 +248,23 @@ def test_codes_prefix_is_a_literal(seeded: sa.Engine) -> None:
     assert lookup.codes(seeded, "contact", "cn0001") == [("CN0001", "First1 Last1")]
     with pytest.raises(fsk.CriteriaError, match="Unknown code list"):
         lookup.codes(seeded, "planet")
+
+
+def test_sync_tab_shows_the_queue_and_runs_a_confirmed_sync(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCEDSYNC_SYNC_DIR", str(tmp_path))
+    app.tabs.selected_index = 3
+    assert (
+        "<td style='padding:2px 8px;text-align:left'>ADMIN</td>" in app.sync.queue.value
+    )
+    assert app.sync.per_user == {"ADMIN": 6}
+    assert app.sync.sync_button.description.endswith("ADMIN (6 rows)")
+    app.sync.sync_button.click()
+    assert len(syncdata_rows(app.api.engine)) == 6  # asking writes nothing
+    app.sync.confirm_button.click()
+    assert syncdata_rows(app.api.engine) == []
+    assert "6 rows sent and removed" in app.sync.report_html.value
+    assert 'download="tasks.ics"' in app.sync.report_html.value
+    assert app.sync.per_user == {} and app.sync.sync_button.disabled
+    assert app.log.outputs == ()

@@ -11,6 +11,7 @@ from .form import CriteriaForm
 from .grid import PreviewGrid
 from .overview import OverviewPanel
 from .runs import RunsPanel
+from .sync import SyncPanel
 
 __all__ = [
     "Api",
@@ -20,4 +21,5 @@ __all__ = [
     "OverviewPanel",
     "PreviewGrid",
     "RunsPanel",
+    "SyncPanel",
 ]

@@ -17,10 +17,11 @@ from .form import CriteriaForm
 from .grid import PreviewGrid
 from .overview import OverviewPanel
 from .runs import RunsPanel
+from .sync import SyncPanel
 
 logger = logging.getLogger(__name__)
 
-TAB_TITLES = ("Force synchronization", "Runs", "Overview")
+TAB_TITLES = ("Force synchronization", "Runs", "Overview", "Outlook sync")
 
 
 class App(Part):
@@ -75,6 +76,12 @@ class App(Part):
         )
         self.runs = RunsPanel(self.api, on_undone=lambda _: self._stale(), log=self.log)
         self.overview = OverviewPanel(self.api, log=self.log)
+        self.sync = SyncPanel(
+            self.api,
+            user=self.api.operator,
+            on_done=lambda _: self._stale(),
+            log=self.log,
+        )
         self.previewed: fsk.Criteria | None = None
         self._buttons = [self.preview_button]
         self.preview_button.on_click(self.guard(lambda _: self.run_preview()))
@@ -87,7 +94,9 @@ class App(Part):
                 self.commit.root,
             ]
         )
-        self.tabs = w.Tab(children=[force_tab, self.runs.root, self.overview.root])
+        self.tabs = w.Tab(
+            children=[force_tab, self.runs.root, self.overview.root, self.sync.root]
+        )
         for i, title in enumerate(TAB_TITLES):
             self.tabs.set_title(i, title)
         self.tabs.observe(self.guard(self._tab_changed), names="selected_index")
@@ -161,13 +170,18 @@ class App(Part):
         self.commit.set_preview(self.grid.result, False)
         if self.tabs.selected_index == 1:
             self.runs.refresh()
+        elif self.tabs.selected_index == 3:
+            self.sync.refresh()
 
     def _tab_changed(self, change: dict[str, object]) -> None:
         if change["new"] == 1:
             self.runs.refresh()
+        elif change["new"] == 3:
+            self.sync.refresh()
 
     def close(self) -> None:
         """Close every widget of the application."""
-        for part in (self.form, self.grid, self.commit, self.runs, self.overview):
+        parts = (self.form, self.grid, self.commit, self.runs, self.overview, self.sync)
+        for part in parts:
             part.close()
         super().close()

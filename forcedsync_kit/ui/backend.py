@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from .. import lookup
+from .. import lookup, outlook
 
 logger = logging.getLogger(__name__)
 
@@ -130,3 +133,26 @@ class Api:
     def log_text(self, run_id: str, *, details: bool = True) -> str:
         """The text of a run's log (with one line per record when ``details``)."""
         return fsk.detailed_log(self.engine, run_id, details=details)
+
+    # -- the next synchronization (Outlook stand-in) -----------------------------------
+
+    def pending(self) -> list[outlook.PendingCount]:
+        """Pending SYNCDATA rows per user, object type and action."""
+        return outlook.pending_summary(self.engine)
+
+    def sync_dir(self, user: str) -> Path:
+        """A new directory for one synchronization's files.
+
+        Under ``FORCEDSYNC_SYNC_DIR`` when set, else the system's temporary directory.
+        """
+        base = Path(
+            os.environ.get("FORCEDSYNC_SYNC_DIR")
+            or Path(tempfile.gettempdir()) / "forcedsync-sync"
+        )
+        base.mkdir(parents=True, exist_ok=True)
+        stamp = (self.now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+        return Path(tempfile.mkdtemp(prefix=f"{user.upper()}-{stamp}-", dir=base))
+
+    def synchronize(self, user: str) -> outlook.SyncResult:
+        """Run the next synchronization of ``user`` into a new directory."""
+        return outlook.synchronize(self.engine, user, self.sync_dir(user), now=self.now)

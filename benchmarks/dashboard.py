@@ -1,0 +1,250 @@
+"""Dashboard timings in Debian's Chromium (issue #3): load to interactive, Preview click
+to the first page shown for a selection of over a million records, and a page turn.
+
+Builds (once, cached in ``out/bench/``) a demo folder big enough for ADMIN to select
+over a million records with every object type on (SELCOR "totally" plus tasks, calls and
+appointments), serves the dashboard with Voila as ``forcedsync dashboard`` does, and
+drives it with Playwright. Each figure is the median of ``--runs`` fresh page loads.
+
+    python benchmarks/dashboard.py                       # scale 450: ~1.08 M records
+    python benchmarks/dashboard.py --write-docs docs/performance.md \
+        --screenshot docs/dashboard.png
+
+Goals: load to interactive <= 5 s; Preview click to first page <= 3 s.
+Times are printed (and written to the "Dashboard" section), never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
+
+import forcedsync_kit as fsk
+from forcedsync_kit import dashboard, demo
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+GOAL_LOAD, GOAL_PREVIEW = 5.0, 3.0
+FLAGS = ("SELCOR", "SELTSK", "SELCLL", "SELBAP")
+
+
+def log(msg: str) -> None:
+    """Progress on stderr; stdout is the report."""
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voila exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def _database(args: argparse.Namespace) -> str:
+    if args.db:
+        return str(args.db)
+    path = REPO / "out" / "bench" / f"dashboard-{args.scale}.duckdb"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        log(f"building the demo folder at scale {args.scale} in {path}")
+        tmp = path.with_suffix(".building")
+        tmp.unlink(missing_ok=True)
+        demo.build(fsk.connect(tmp), scale=args.scale)
+        tmp.rename(path)
+    return f"duckdb:///{path}"
+
+
+def _logpath() -> Path:
+    path = REPO / "out" / "bench" / "voila.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _load(page: Page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    button = page.locator("button.fsk-preview")
+    button.wait_for(state="visible", timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('button.fsk-preview').disabled", timeout=120_000
+    )
+    return time.perf_counter() - started
+
+
+def _preview(page: Page) -> tuple[float, int]:
+    for flag in FLAGS:
+        page.locator(f".fsk-{flag} input").first.check()
+    started = time.perf_counter()
+    page.locator("button.fsk-preview").click()
+    page.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for(timeout=300_000)
+    seconds = time.perf_counter() - started
+    total = int(page.locator(".fsk-total").first.inner_text())
+    return seconds, total
+
+
+def _turn(page: Page) -> float:
+    started = time.perf_counter()
+    page.get_by_role("button", name="Next").click()
+    page.locator(".fsk-page-label").get_by_text("Page 2 of").wait_for(timeout=300_000)
+    return time.perf_counter() - started
+
+
+def measure(url: str, runs: int, screenshot: Path | None) -> dict[str, Any]:
+    """Load, preview and page-turn timings (lists of seconds) and the selection size."""
+    out: dict[str, Any] = {"load": [], "preview": [], "turn": [], "total": 0}
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for i in range(runs):
+            page = browser.new_page(viewport={"width": 1400, "height": 1900})
+            page.on(
+                "console",
+                lambda m: errors.append(m.text) if m.type == "error" else None,
+            )
+            out["load"].append(_load(page, url))
+            seconds, total = _preview(page)
+            out["preview"].append(seconds)
+            out["total"] = total
+            out["turn"].append(_turn(page))
+            log(
+                f"run {i + 1}: load {out['load'][-1]:.2f} s, preview "
+                f"{seconds:.2f} s ({total:,} records), turn {out['turn'][-1]:.2f} s"
+            )
+            if screenshot is not None and i == runs - 1:
+                page.get_by_role("button", name="Previous").click()
+                page.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for()
+                page.screenshot(path=str(screenshot))
+                log(f"screenshot in {screenshot}")
+            page.close()
+        browser.close()
+    out["console_errors"] = errors
+    return out
+
+
+def section(res: dict[str, Any], scale: int, runs: int) -> str:
+    """The "Dashboard" section of docs/performance.md."""
+    med = {k: statistics.median(res[k]) for k in ("load", "preview", "turn")}
+    rows = [
+        ("Load to interactive (page open to Preview enabled)", med["load"], GOAL_LOAD),
+        ("Preview click to first page shown", med["preview"], GOAL_PREVIEW),
+        ("Next page shown", med["turn"], None),
+    ]
+    lines = [
+        "## Dashboard",
+        "",
+        f"Voila 0.5 dashboard in Debian's headless Chromium, demo folder at scale "
+        f"{scale}: ADMIN with SELCOR, SELTSK, SELCLL and SELBAP selects "
+        f"**{res['total']:,} records**. Median of {runs} fresh page loads (each starts "
+        f"a kernel); {platform.machine()}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}.",
+        "",
+        "| step | median | min | max | goal |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for (label, value, goal), key in zip(
+        rows, ("load", "preview", "turn"), strict=True
+    ):
+        g = f"<= {goal:g} s {'met' if value <= goal else 'MISSED'}" if goal else ""
+        lines.append(
+            f"| {label} | {value:.2f} s | {min(res[key]):.2f} s | "
+            f"{max(res[key]):.2f} s | {g} |"
+        )
+    lines += [
+        "",
+        "The preview computes the counts per type and outcome over the whole "
+        "selection and one page of 200 records in SQL (`preview(page=..)`); only that "
+        "page reaches the browser. A page turn or a filter runs the same query for "
+        "another page. Console errors during the runs: "
+        f"{len(res['console_errors'])}.",
+        "",
+        "Reproduce: `python benchmarks/dashboard.py --scale "
+        f"{scale} --runs {runs}` (the folder is built once into `out/bench/`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace (or append) the "Dashboard" section, keeping every other section."""
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
+    parts = re.split(r"(?m)^(?=## )", old)
+    head, rest = parts[0], parts[1:]
+    kept = [p for p in rest if p.splitlines()[0][3:].strip() != "Dashboard"]
+    idx = next(
+        (i for i, p in enumerate(rest) if p.splitlines()[0][3:].strip() == "Dashboard"),
+        len(kept),
+    )
+    kept.insert(idx, text if text.endswith("\n") else text + "\n")
+    body = "".join(p if p.endswith("\n\n") else p.rstrip("\n") + "\n\n" for p in kept)
+    path.write_text(head + body.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    """Parse arguments, build or reuse the folder, serve, measure, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="database URL (default: a cached demo folder)")
+    parser.add_argument("--scale", type=int, default=450, help="demo scale")
+    parser.add_argument("--runs", type=int, default=3, help="page loads measured")
+    parser.add_argument("--write-docs", type=Path, help="docs/performance.md to update")
+    parser.add_argument("--screenshot", type=Path, help="PNG after the last preview")
+    args = parser.parse_args()
+    url = _database(args)
+    port = _free_port()
+    logfile = open(_logpath(), "wb")  # noqa: SIM115
+    env = {**os.environ, "FORCEDSYNC_USER": "ADMIN"}
+    proc = dashboard.launch(url, port, env=env, stdout=logfile)
+    try:
+        _wait(f"http://127.0.0.1:{port}/", proc)
+        res = measure(f"http://127.0.0.1:{port}/", args.runs, args.screenshot)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        logfile.close()
+    text = section(res, args.scale, args.runs)
+    print(text)
+    if args.write_docs:
+        write_section(args.write_docs, text)
+        log(f"wrote the Dashboard section of {args.write_docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
