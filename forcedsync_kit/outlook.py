@@ -253,8 +253,8 @@ def synchronize(
         with db.writing(engine) as conn:
             db.require_schema(conn)
             _check_user(conn, code)
-            _stage(conn, code)
-            export = _export(conn, code, clock, work)
+            left = _stage(conn, code)
+            export = _export(conn, clock, work)
             rows, links = _acknowledge(conn)
             _publish(export.files, target, published)
             body_done = True
@@ -283,7 +283,7 @@ def synchronize(
         deleted={t: tuple(k) for t, k in export.deleted.items()},
         rows_removed=rows,
         links_cleared=links,
-        warnings=tuple(export.warnings),
+        warnings=_warnings(code, left, export.missing),
     )
 
 
@@ -345,23 +345,30 @@ def _check_user(conn: Connection, code: str) -> None:
         )
 
 
-def _stage(conn: Connection, code: str) -> None:
-    """The read: stage the user's queue rows and the anomalies they resolve."""
+def _stage(conn: Connection, code: str) -> int:
+    """The read: stage the user's queue rows and the anomalies they resolve.
+
+    Returns the number of the user's rows left out (unknown type or action).
+    """
     q, lk = s.syncdata, s.synclink
     _queue.create(conn)
     _links.create(conn)
-    rows = sa.select(q.c.sydnum, q.c.sydtyp, q.c.sydkey, q.c.sydatttyp).where(
-        q.c.sydusr == code,
-        q.c.sydtyp.in_([str(t) for t in OBJECT_TYPES]),
-        q.c.sydatttyp.in_(_ACTIONS),
-        q.c.sydkey.is_not(None),
+    known = sa.and_(
+        sa.func.coalesce(q.c.sydtyp, "").in_([str(t) for t in OBJECT_TYPES]),
+        sa.func.coalesce(q.c.sydatttyp, "").in_(_ACTIONS),
+        sa.func.coalesce(q.c.sydkey, "") != "",
     )
+    rows = sa.select(q.c.sydnum, q.c.sydtyp, q.c.sydkey, q.c.sydatttyp)
+    rows = rows.where(q.c.sydusr == code, known)
     conn.execute(sa.insert(_queue).from_select(list(_queue.c.keys()), rows))
+    unknown = sa.select(sa.func.count()).select_from(q)
+    left = _count(conn, unknown.where(q.c.sydusr == code, ~known))
     resolved = sa.select(sa.literal(1)).where(
         _queue.c.sydtyp == lk.c.syltyp, _queue.c.sydkey == lk.c.sylkey
     )
     links = sa.select(lk.c.sylnum).where(lk.c.sylusr == code, resolved.exists())
     conn.execute(sa.insert(_links).from_select(["sylnum"], links))
+    return left
 
 
 def _acknowledge(conn: Connection) -> tuple[int, int]:
@@ -403,7 +410,7 @@ class _Export:
     exported: dict[str, list[str]]
     deleted: dict[str, list[str]]
     files: list[Path]
-    warnings: list[str]
+    missing: int  # records queued but gone from X3
 
 
 class _Sink:
@@ -462,7 +469,7 @@ def _sinks(work: Path) -> Iterator[dict[str, _Sink]]:
         raise
 
 
-def _export(conn: Connection, code: str, now: dt.datetime, work: Path) -> _Export:
+def _export(conn: Connection, now: dt.datetime, work: Path) -> _Export:
     """Stream the staged records into the files, one record at a time, in key order."""
     counts = {str(t): dict.fromkeys(_ACTIONS, 0) for t in OBJECT_TYPES}
     grouped = sa.select(_queue.c.sydtyp, _queue.c.sydatttyp, sa.func.count()).group_by(
@@ -470,9 +477,8 @@ def _export(conn: Connection, code: str, now: dt.datetime, work: Path) -> _Expor
     )
     for typ, action, n in conn.execute(grouped):
         counts[typ][action] = int(n)
-    out = _Export(counts, {}, {}, [], [])
+    out = _Export(counts, {}, {}, [], 0)
     stamp = now.replace(tzinfo=dt.UTC)
-    missing = 0
     with _sinks(work) as sinks:
         for kind in _KINDS:
             typ = str(kind.object_type)
@@ -485,25 +491,29 @@ def _export(conn: Connection, code: str, now: dt.datetime, work: Path) -> _Expor
                 for row in part:
                     uid = record_uid(typ, row.key)
                     if row.leaving or row.found is None:
-                        missing += not row.leaving
+                        out.missing += not row.leaving
                         sinks[DELETIONS_FILE].add(_deletion(typ, row, uid))
                         gone.append(row.key)
                     else:
                         sinks[kind.file].add(kind.build(row, uid, stamp))
                         items.append(row.key)
         out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
-    left = _count(conn, _unsent(code))
+    return out
+
+
+def _warnings(code: str, left: int, missing: int) -> tuple[str, ...]:
+    out = []
     if left:
-        out.warnings.append(
+        out.append(
             f"SYNCDATA rows of {code} left in the queue (unknown type or action): "
             f"{left}."
         )
     if missing:
-        out.warnings.append(
+        out.append(
             f"Records queued for {code} that no longer exist in X3, sent as "
             f"deletions: {missing}."
         )
-    return out
+    return tuple(out)
 
 
 def _deletion(typ: str, row: Row[Any], uid: str) -> bytes:
@@ -511,16 +521,6 @@ def _deletion(typ: str, row: Row[Any], uid: str) -> bytes:
     action = Action.USER_CHANGE if row.leaving and not row.deleted else Action.DELETION
     entry = {"SYDTYP": typ, "SYDKEY": row.key, "UID": uid, "action": str(action)}
     return json.dumps(entry).encode("utf-8")
-
-
-def _unsent(code: str) -> sa.Select[Any]:
-    q = s.syncdata
-    staged = sa.select(sa.literal(1)).where(_queue.c.sydnum == q.c.sydnum)
-    return (
-        sa.select(sa.func.count())
-        .select_from(q)
-        .where(q.c.sydusr == code, ~staged.exists())
-    )
 
 
 def _records(kind: _Kind) -> sa.Select[Any]:
