@@ -352,6 +352,84 @@ def log(db_url: str | None, run_id: str, out: str | None) -> None:
             click.echo(line)
 
 
+@cli.command(context_settings=CONTEXT)
+@db_option
+@click.option(
+    "--params",
+    "params_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="YAML or JSON file of criteria (SPEC parameter names).",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="A criterion, e.g. -p SELTSK=1; overrides --params.",
+)
+@click.option("--commit", is_flag=True, help="Really force (without it: a preview).")
+@click.option(
+    "--output",
+    "output_dir",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Directory for job.ipynb, "
+    "summary.json and, with FLGTRCDET=1, the detailed log.",
+)
+@click.option(
+    "--operator",
+    metavar="USER",
+    help="Connected user (default: $FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+)
+@click.option("--now", metavar="ISO", help="Fix the run's clock (UTC).")
+@handle_errors
+def job(
+    db_url: str | None,
+    params_file: str | None,
+    params: tuple[str, ...],
+    commit: bool,
+    output_dir: str,
+    operator: str | None,
+    now: str | None,
+) -> None:
+    """Run the job notebook headless with papermill; exit 1 if it raised.
+
+    Example: forcedsync job --params nightly.yaml --commit --output runs/2026-11-29
+    """
+    from . import job as jobs
+
+    values = jobs.job_parameters(params_file, params)
+    try:
+        out = jobs.execute_job(
+            values,
+            output_dir=output_dir,
+            db_url=db_url,
+            operator=operator,
+            commit=commit,
+            now=now,
+        )
+    except jobs.JobError as exc:
+        if exc.notebook:
+            click.echo(f"Executed notebook (shows the error): {exc.notebook}")
+        raise
+    s = out.summary
+    click.echo(
+        f"Run {s['run_id']}: {s['written']} record(s) marked R."
+        if s["commit"]
+        else f"Preview only: {s['to_write']} record(s) would be marked R."
+    )
+    for label, path in (
+        ("Notebook", out.notebook),
+        ("Summary", out.summary_file),
+        ("Log", out.log),
+    ):
+        if path:
+            click.echo(f"{label}: {path}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
