@@ -45,7 +45,7 @@ def handle_errors(func: F) -> F:
 
 
 def db_option(func: F) -> F:
-    """``--db``: URL or DuckDB path; default FORCEDSYNC_DB(_URL), else ./forcedsync.duckdb."""
+    """``--db``: a URL or DuckDB path (default $FORCEDSYNC_DB, ./forcedsync.duckdb)."""
     return click.option(
         "--db",
         "db_url",
@@ -58,21 +58,48 @@ def db_option(func: F) -> F:
 def criteria_options(func: F) -> F:
     """The options shared by ``preview`` and ``force`` (and ``job``)."""
     options = [
-        click.option("--operator", metavar="USER", help="Connected user (default: "
-                     "$FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login)."),
-        click.option("--params", "params_file", metavar="FILE",
-                     type=click.Path(dir_okay=False),
-                     help="YAML or JSON file of criteria (SPEC parameter names)."),
-        click.option("-p", "--param", "params", metavar="NAME=VALUE", multiple=True,
-                     help="A criterion, e.g. -p SELTSK=1 -p TSKDATDEB=2026-01-01; "
-                     "overrides --params."),
-        click.option("--now", metavar="ISO", help="Fix the run's clock (UTC), e.g. "
-                     "2026-11-29T12:00:00."),
+        click.option(
+            "--operator",
+            metavar="USER",
+            help="Connected user (default: "
+            "$FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+        ),
+        click.option(
+            "--params",
+            "params_file",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="YAML or JSON file of criteria (SPEC parameter names).",
+        ),
+        click.option(
+            "-p",
+            "--param",
+            "params",
+            metavar="NAME=VALUE",
+            multiple=True,
+            help="A criterion, e.g. -p SELTSK=1 -p TSKDATDEB=2026-01-01; "
+            "overrides --params.",
+        ),
+        click.option(
+            "--now",
+            metavar="ISO",
+            help="Fix the run's clock (UTC), e.g. 2026-11-29T12:00:00.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-        click.option("--page", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Page of records to show."),
-        click.option("--page-size", type=click.IntRange(1, marking.MAX_PAGE_SIZE),
-                     default=50, show_default=True, help="Records per page."),
+        click.option(
+            "--page",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Page of records to show.",
+        ),
+        click.option(
+            "--page-size",
+            type=click.IntRange(1, marking.MAX_PAGE_SIZE),
+            default=50,
+            show_default=True,
+            help="Records per page.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -87,7 +114,9 @@ def build_criteria(params_file: str | None, pairs: Sequence[str]) -> Criteria:
     """
     values: dict[str, Any] = {}
     if params_file:
-        values.update({str(k).upper(): v for k, v in read_params_file(params_file).items()})
+        values.update(
+            {str(k).upper(): v for k, v in read_params_file(params_file).items()}
+        )
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
@@ -107,7 +136,7 @@ def cli() -> None:
     """
 
 
-# --- presentation ----------------------------------------------------------------------
+# --- presentation ---------------------------------------------------------------------
 
 
 def _counts_table(counts: Any, oop: Any | None = None) -> list[str]:
@@ -126,7 +155,9 @@ def _counts_table(counts: Any, oop: Any | None = None) -> list[str]:
 
 
 def _records_table(rows: Sequence[RecordRow]) -> list[str]:
-    lines = [f"{'type':<5}{'key':<16}{'outcome':<11}{'oop':<5}{'description':<32}reasons"]
+    lines = [
+        f"{'type':<5}{'key':<16}{'outcome':<11}{'oop':<5}{'description':<32}reasons"
+    ]
     for r in rows:
         lines.append(
             f"{r.object_type:<5}{r.record_key:<16}{r.outcome:<11}"
@@ -158,7 +189,7 @@ def _progress(step: str, fraction: float) -> None:
         click.echo(f"[{fraction:>4.0%}] {step}", err=True)
 
 
-# --- commands --------------------------------------------------------------------------
+# --- commands -------------------------------------------------------------------------
 
 
 @cli.command(context_settings=CONTEXT)
@@ -171,14 +202,21 @@ def init(db_url: str | None) -> None:
     """
     engine = db.connect(db_url)
     created = db.init(engine)
-    click.echo(f"{db.masked(engine.url)}: created {len(created)} table(s)"
-               + (f": {', '.join(created)}" if created else ""))
+    click.echo(
+        f"{db.masked(engine.url)}: created {len(created)} table(s)"
+        + (f": {', '.join(created)}" if created else "")
+    )
 
 
 @cli.command(context_settings=CONTEXT)
 @db_option
-@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Size factor (linear); 1 is a few thousand activities.")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Size factor (linear); 1 is a few thousand activities.",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
 @click.option("--replace", is_flag=True, help="Empty the tables first.")
 @handle_errors
@@ -193,8 +231,10 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
     summary = demo_data.build(
         engine, scale=scale, seed=seed, replace=replace, progress=_progress
     )
-    click.echo(f"Demo data in {db.masked(engine.url)} (scale {scale}, seed {seed}, "
-               f"{summary.seconds:.1f} s):")
+    click.echo(
+        f"Demo data in {db.masked(engine.url)} (scale {scale}, seed {seed}, "
+        f"{summary.seconds:.1f} s):"
+    )
     for table, n in summary.rows.items():
         click.echo(f"  {table:<12}{n:>12,}")
 
@@ -202,16 +242,29 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
 @cli.command(context_settings=CONTEXT)
 @criteria_options
 @handle_errors
-def preview(db_url: str | None, operator: str | None, params_file: str | None,
-            params: tuple[str, ...], now: str | None, as_json: bool, page: int,
-            page_size: int) -> None:
-    """Show what a force would write, and which records are out of phase; writes nothing.
+def preview(
+    db_url: str | None,
+    operator: str | None,
+    params_file: str | None,
+    params: tuple[str, ...],
+    now: str | None,
+    as_json: bool,
+    page: int,
+    page_size: int,
+) -> None:
+    """Show what a force would write and which records are out of phase; writes nothing.
 
     Example: forcedsync preview --operator ADMIN -p SELCOR=1 -p ONLYOOP=1 --json
     """
     criteria = build_criteria(params_file, params)
-    res = marking.preview(db.connect(db_url), criteria, operator=operator, now=now,
-                          page=page, page_size=page_size)
+    res = marking.preview(
+        db.connect(db_url),
+        criteria,
+        operator=operator,
+        now=now,
+        page=page,
+        page_size=page_size,
+    )
     if as_json:
         click.echo(json.dumps(res.to_json_dict(), indent=2, default=str))
     else:
@@ -229,29 +282,43 @@ def _log_target(res: ForceResult, log: str | None) -> str | None:
 @cli.command(context_settings=CONTEXT)
 @criteria_options
 @click.option("--yes", is_flag=True, help="Really write (without it: a preview).")
-@click.option("--log", metavar="FILE", help="Write the log (summary; with FLGTRCDET=1 "
-              "one line per record) to FILE.")
+@click.option(
+    "--log",
+    metavar="FILE",
+    help="Write the log (summary; with FLGTRCDET=1 one line per record) to FILE.",
+)
 @handle_errors
-def force(db_url: str | None, operator: str | None, params_file: str | None,
-          params: tuple[str, ...], now: str | None, as_json: bool, page: int,
-          page_size: int, yes: bool, log: str | None) -> None:
+def force(
+    db_url: str | None,
+    operator: str | None,
+    params_file: str | None,
+    params: tuple[str, ...],
+    now: str | None,
+    as_json: bool,
+    page: int,
+    page_size: int,
+    yes: bool,
+    log: str | None,
+) -> None:
     """Mark the selected records R for the next synchronization (needs --yes).
 
-    Example: forcedsync force --operator ADMIN -p SELTSK=1 -p FLGTRCDET=1 --yes --log run.log
+    Example: forcedsync force --operator ADMIN -p SELTSK=1 -p FLGTRCDET=1 --yes
     """
     criteria = build_criteria(params_file, params)
     engine = db.connect(db_url)
     if not yes:
-        res = marking.preview(engine, criteria, operator=operator, now=now, page=page,
-                              page_size=page_size)
+        res = marking.preview(
+            engine, criteria, operator=operator, now=now, page=page, page_size=page_size
+        )
         if as_json:
             click.echo(json.dumps(res.to_json_dict(), indent=2, default=str))
         else:
             _print_preview(res)
             click.echo(f"Nothing written: add --yes to force {res.to_write} record(s).")
         return
-    done = marking.force(engine, criteria, operator=operator, now=now,
-                         progress=_progress)
+    done = marking.force(
+        engine, criteria, operator=operator, now=now, progress=_progress
+    )
     target = _log_target(done, log)
     if target:
         runlog.write_log(engine, done.run_id, target, details=criteria.flgtrcdet)
@@ -263,8 +330,10 @@ def force(db_url: str | None, operator: str | None, params_file: str | None,
         out["log"] = target
         click.echo(json.dumps(out, indent=2, default=str))
         return
-    click.echo(f"Run {done.run_id}: {done.written} record(s) marked R for user "
-               f"{done.context.user}.")
+    click.echo(
+        f"Run {done.run_id}: {done.written} record(s) marked R for user "
+        f"{done.context.user}."
+    )
     for line in _counts_table(done.counts):
         click.echo(line)
     for w in done.warnings:
@@ -280,8 +349,9 @@ def force(db_url: str | None, operator: str | None, params_file: str | None,
 @click.option("--yes", is_flag=True, help="Really undo (without it: show the run).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @handle_errors
-def undo(db_url: str | None, run_id: str, operator: str | None, yes: bool,
-         as_json: bool) -> None:
+def undo(
+    db_url: str | None, run_id: str, operator: str | None, yes: bool, as_json: bool
+) -> None:
     """Restore SYNCDATA as it was before a force run, for its records still pending.
 
     Example: forcedsync undo --run 3f2a... --yes
@@ -297,8 +367,10 @@ def undo(db_url: str | None, run_id: str, operator: str | None, yes: bool,
     if as_json:
         click.echo(json.dumps(res.to_json_dict(), indent=2, default=str))
         return
-    click.echo(f"Undo {res.run_id} of run {res.target_run_id}: {res.restored} record(s) "
-               f"restored, {res.kept} left as they are.")
+    click.echo(
+        f"Undo {res.run_id} of run {res.target_run_id}: {res.restored} record(s) "
+        f"restored, {res.kept} left as they are."
+    )
     for typ, key, why in res.kept_records[:20]:
         click.echo(f"  kept {typ} {key}: {why}")
     for w in res.warnings:
@@ -310,8 +382,10 @@ def _run_line(r: RunInfo) -> str:
     extra = f"undone by {r.undo_run_id}" if r.undo_run_id else ""
     if r.kind == "UNDO":
         extra = f"undo of {r.target_run_id}"
-    return (f"{r.run_id}  {r.kind:<5} {when}  {r.operator or '-':<8} {r.user or '-':<8} "
-            f"{r.written if r.kind == 'FORCE' else '':>8}  {r.status or '':<7}{extra}")
+    return (
+        f"{r.run_id}  {r.kind:<5} {when}  {r.operator or '-':<8} {r.user or '-':<8} "
+        f"{r.written if r.kind == 'FORCE' else '':>8}  {r.status or '':<7}{extra}"
+    )
 
 
 @cli.command(context_settings=CONTEXT)
@@ -328,7 +402,9 @@ def runs(db_url: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([r.to_json_dict() for r in items], indent=2, default=str))
         return
-    click.echo(f"{'run':<32}  kind  {'started':<19}  operator user      written  status")
+    click.echo(
+        f"{'run':<32}  kind  {'started':<19}  operator user      written  status"
+    )
     for r in items:
         click.echo(_run_line(r))
 
@@ -432,7 +508,9 @@ def job(
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     cli.main(args=list(argv) if argv is not None else None, prog_name="forcedsync")
 
 

@@ -29,7 +29,7 @@ YES, NO = 2, 1
 
 
 def resolve_operator(explicit: str | None = None) -> str:
-    """The connected user: ``explicit``, else FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
+    """The connected user: ``explicit``, FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
 
     Returns:
         The user code, stripped and upper-cased as X3 stores it.
@@ -54,7 +54,9 @@ def _param(conn: Connection, name: str, user: str, company: str | None) -> str |
     rows = conn.execute(
         sa.select(t.c.lev, t.c.levkey, t.c.valeur).where(
             t.c.param == name,
-            sa.or_(*[sa.and_(t.c.lev == lev, t.c.levkey == key) for lev, key in levels]),
+            sa.or_(
+                *[sa.and_(t.c.lev == lev, t.c.levkey == key) for lev, key in levels]
+            ),
         )
     ).all()
     found = {(r.lev, r.levkey or ""): r.valeur for r in rows}
@@ -92,9 +94,7 @@ def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunConte
             return user_defaults(conn, user)
     conn = conn_or_engine
     code = user.strip().upper()
-    row = conn.execute(
-        sa.select(s.autilis).where(s.autilis.c.codusr == code)
-    ).first()
+    row = conn.execute(sa.select(s.autilis).where(s.autilis.c.codusr == code)).first()
     if row is None:
         raise UserResolutionError(
             "USER", code, f"USER={code!r} is not a user of this folder (AUTILIS)."
@@ -177,7 +177,10 @@ def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunCo
             "USER", target, f"USER={target!r} is not a user of this folder (AUTILIS)."
         )
     sp = s.syncpar
-    if conn.execute(sa.select(sp.c.sypusr).where(sp.c.sypusr == target)).first() is None:
+    if (
+        conn.execute(sa.select(sp.c.sypusr).where(sp.c.sypusr == target)).first()
+        is None
+    ):
         raise UserResolutionError(
             "USER",
             target,

@@ -1,4 +1,4 @@
-"""The criteria of the forced synchronization screen (SPEC §3), as a frozen value object.
+"""The criteria of the forced synchronization screen (SPEC §3) as a frozen value object.
 
 Pure Python: this module never imports sqlalchemy. Parameter names are the SPEC's (the
 screen's field codes); the dataclass attributes are the same names in lower case, so a
@@ -181,7 +181,7 @@ class Criteria:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Criteria:
-        """Build criteria from SPEC parameter names (any case); unknown names are refused.
+        """Build criteria from SPEC parameter names (any case); unknown names refused.
 
         Args:
             params: mapping of parameter name (``SELTSK``, ``TSKDATDEB``...) to value,
@@ -231,7 +231,7 @@ class Criteria:
         return out
 
     def to_json(self) -> str:
-        """The criteria as a JSON object of SPEC parameter names (stored in run history)."""
+        """The criteria as a JSON object of SPEC parameter names (run history)."""
         return json.dumps(self.to_params(), sort_keys=True)
 
     def replace(self, **changes: Any) -> Criteria:
@@ -381,7 +381,7 @@ def _parse_functions(value: object) -> tuple[int, ...]:
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        items: list[object] = [p for p in value.split(",")]
+        items: list[object] = list(value.split(","))
     elif isinstance(value, int) and not isinstance(value, bool):
         items = [value]
     elif isinstance(value, list | tuple):
@@ -473,14 +473,12 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
 
 
 #: SPEC parameter names (lower case) in screen order.
-PARAMETERS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(Criteria)
-)
+PARAMETERS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Criteria))
 _DEFAULTS: dict[str, Any] = {
     "user": None,
     "cpy": None,
     "corfcttxt": "",
     "staledays": 7,
-    **{n: None for n in _CODES + _DATES},
-    **{n: False for n in _BOOLS},
+    **dict.fromkeys(_CODES + _DATES),
+    **dict.fromkeys(_BOOLS, False),
 }

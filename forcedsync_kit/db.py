@@ -66,7 +66,7 @@ def capabilities(engine: Engine | Connection) -> Capabilities:
 
 
 def resolve_url(url: str | URL | None = None) -> URL:
-    """Turn an argument, ``FORCEDSYNC_DB_URL``/``FORCEDSYNC_DB`` or the default into a URL.
+    """An argument, ``FORCEDSYNC_DB_URL``/``FORCEDSYNC_DB`` or the default, as a URL.
 
     A plain path (no ``://``) is a DuckDB file.
     """
@@ -96,7 +96,7 @@ def connect(url: str | URL | None = None) -> Engine:
 
     Args:
         url: SQLAlchemy URL, ``postgresql://...``, or a path to a DuckDB file. Defaults
-            to ``FORCEDSYNC_DB_URL``, then ``FORCEDSYNC_DB``, then ``./forcedsync.duckdb``.
+            to ``FORCEDSYNC_DB_URL``, ``FORCEDSYNC_DB``, then ``./forcedsync.duckdb``.
 
     Returns:
         An engine. DuckDB engines use ``NullPool`` so the file lock is released as soon
@@ -191,10 +191,18 @@ def writing(engine: Engine, timeout: float | None = None) -> Iterator[Connection
 # Indexes that PostgreSQL needs at scale; DuckDB scans columnar data and its ART indexes
 # only slow bulk loads, so they are created on PostgreSQL alone.
 _PG_INDEXES = (
-    sa.Index("syncdata_usr_key", schema.syncdata.c.sydusr, schema.syncdata.c.sydtyp,
-             schema.syncdata.c.sydkey),
-    sa.Index("synclink_usr_key", schema.synclink.c.sylusr, schema.synclink.c.syltyp,
-             schema.synclink.c.sylkey),
+    sa.Index(
+        "syncdata_usr_key",
+        schema.syncdata.c.sydusr,
+        schema.syncdata.c.sydtyp,
+        schema.syncdata.c.sydkey,
+    ),
+    sa.Index(
+        "synclink_usr_key",
+        schema.synclink.c.sylusr,
+        schema.synclink.c.syltyp,
+        schema.synclink.c.sylkey,
+    ),
     sa.Index("btask_rep", schema.btask.c.tskrep),
     sa.Index("bcall_rep", schema.bcall.c.cllrep),
     sa.Index("bappoint_org", schema.bappoint.c.atprepmna),
@@ -254,7 +262,7 @@ _trace_local = threading.local()
 
 @contextlib.contextmanager
 def trace(engine: Engine, sink: Callable[[str, Any], None]) -> Iterator[None]:
-    """Copy every (SQL, parameters) the engine executes into ``sink`` during the block."""
+    """Copy every (SQL, parameters) the engine executes into ``sink`` meanwhile."""
 
     def _listener(conn: Any, cursor: Any, statement: str, params: Any, *a: Any) -> None:
         sink(statement, params)

@@ -66,7 +66,9 @@ def _clock(now: dt.datetime | str | None) -> dt.datetime:
             now = dt.datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
         except ValueError:
             raise CriteriaError(
-                "now", now, f"--now {now!r} is not an ISO date-time (YYYY-MM-DDTHH:MM:SS)."
+                "now",
+                now,
+                f"--now {now!r} is not an ISO date-time (YYYY-MM-DDTHH:MM:SS).",
             ) from None
     if not isinstance(now, dt.datetime):
         now = dt.datetime.combine(now, dt.time())
@@ -186,8 +188,10 @@ def preview(
             counts[typ][out] += n
             if flag:
                 oop[typ] += n
-            if (ftype in (None, typ)) and (foutcome in (None, out)) and (
-                flag or not only_oop
+            if (
+                (ftype in (None, typ))
+                and (foutcome in (None, out))
+                and (flag or not only_oop)
             ):
                 total += n
         records: tuple[RecordRow, ...] = ()
@@ -304,7 +308,9 @@ def _delete_replaced(conn: Connection, run_id: str, user: str) -> None:
     )
 
 
-def _insert_forced(conn: Connection, run_id: str, ctx: RunContext, now: dt.datetime) -> None:
+def _insert_forced(
+    conn: Connection, run_id: str, ctx: RunContext, now: dt.datetime
+) -> None:
     lg = s.fsylog
     src = sa.select(
         lg.c.newsydnum,
@@ -382,7 +388,9 @@ def force(
             ctx = plan.ctx
             k = s.fsykey
             had_key = (
-                conn.execute(sa.select(k.c.keyname).where(k.c.keyname == _SYDNUM)).first()
+                conn.execute(
+                    sa.select(k.c.keyname).where(k.c.keyname == _SYDNUM)
+                ).first()
                 is not None
             )
             base = _next_keys(conn)
@@ -438,7 +446,7 @@ def force(
 
 
 def _restorable(run_id: str, user: str, clock: dt.datetime) -> sa.ColumnElement[bool]:
-    """For an FSYLOG row of a run: its R row is untouched and nothing was queued since."""
+    """For a run's FSYLOG row: its R row is untouched and nothing queued since."""
     lg, q = s.fsylog, s.syncdata
     mine = sa.select(sa.literal(1)).where(
         q.c.sydnum == lg.c.newsydnum,
@@ -505,7 +513,8 @@ def undo(
             run = conn.execute(sa.select(r).where(r.c.runid == run_id)).first()
             if run is None or run.runkind != "FORCE":
                 raise RunNotFoundError(
-                    run_id, f"No force run {run_id!r} is recorded: see 'forcedsync runs'."
+                    run_id,
+                    f"No force run {run_id!r} is recorded: see 'forcedsync runs'.",
                 )
             if run.undorun:
                 raise RunNotFoundError(
@@ -540,27 +549,32 @@ def undo(
                 .exists(),
             )
             conn.execute(sa.insert(q).from_select(names, back))
-            tally = dict(
-                conn.execute(
+            tally: dict[str, int] = {
+                str(state): int(n)
+                for state, n in conn.execute(
                     sa.select(lg.c.undone, sa.func.count())
                     .where(lg.c.runid == run_id, lg.c.undone.is_not(None))
                     .group_by(lg.c.undone)
-                ).all()
-            )
+                )
+            }
             kept_rows = conn.execute(
                 sa.select(lg.c.sydtyp, lg.c.sydkey, lg.c.newsydnum)
                 .where(lg.c.runid == run_id, lg.c.undone == "KEPT")
                 .order_by(lg.c.sydtyp, lg.c.sydkey)
                 .limit(KEPT_SAMPLE)
             ).all()
-            present = {
-                n
-                for (n,) in conn.execute(
-                    sa.select(q.c.sydnum).where(
-                        q.c.sydnum.in_([row.newsydnum for row in kept_rows])
+            present = (
+                {
+                    n
+                    for (n,) in conn.execute(
+                        sa.select(q.c.sydnum).where(
+                            q.c.sydnum.in_([row.newsydnum for row in kept_rows])
+                        )
                     )
-                )
-            } if kept_rows else set()
+                }
+                if kept_rows
+                else set()
+            )
             kept = tuple(
                 (
                     row.sydtyp,
@@ -616,4 +630,3 @@ def undo(
         kept_records=kept,
         warnings=warnings,
     )
-

@@ -113,7 +113,9 @@ def run_records(
         conds.append(lg.c.sydtyp == object_type)
     with db.reading(engine) as conn:
         total = int(
-            conn.execute(sa.select(sa.func.count()).select_from(lg).where(*conds)).scalar()
+            conn.execute(
+                sa.select(sa.func.count()).select_from(lg).where(*conds)
+            ).scalar()
             or 0
         )
         pg = (
@@ -150,7 +152,9 @@ def summary_lines(info: RunInfo) -> list[str]:
         + (f"   Undone by: {info.undo_run_id}" if info.undo_run_id else ""),
         "Criteria: "
         + " ".join(
-            f"{k}={v}" for k, v in sorted(info.params.items()) if v not in (None, False, "")
+            f"{k}={v}"
+            for k, v in sorted(info.params.items())
+            if v not in (None, False, "")
         ),
     ]
     if info.kind == "FORCE":
@@ -168,7 +172,9 @@ def summary_lines(info: RunInfo) -> list[str]:
     return lines
 
 
-def iter_log_lines(engine: Engine, run_id: str, *, details: bool = True) -> Iterator[str]:
+def iter_log_lines(
+    engine: Engine, run_id: str, *, details: bool = True
+) -> Iterator[str]:
     """The detailed log of a run, line by line: summary, then one line per record.
 
     Record lines are ``TYPE<TAB>KEY<TAB>outcome<TAB>reasons`` (reasons joined by ' | ',
@@ -201,7 +207,7 @@ def detailed_log(engine: Engine, run_id: str, *, details: bool = True) -> str:
 def write_log(
     engine: Engine, run_id: str, target: str | Path | IO[str], *, details: bool = True
 ) -> int:
-    """Write a run's detailed log to a file path or text stream; returns lines written."""
+    """Write a run's detailed log to a path or text stream; returns lines written."""
     n = 0
     if isinstance(target, str | Path):
         Path(target).parent.mkdir(parents=True, exist_ok=True)

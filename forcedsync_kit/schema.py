@@ -10,8 +10,10 @@ duckdb-engine 0.17 queries pg_catalog.pg_collation, which DuckDB 2.x lacks).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import (
+    TIMESTAMP,
     BigInteger,
     Column,
     Date,
@@ -21,7 +23,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TIMESTAMP,
 )
 
 logger = logging.getLogger(__name__)
@@ -37,22 +38,22 @@ _CODE = 20  # X3 codes are short; 20 leaves room for folder customisations.
 _NAME = 80
 
 
-def _code(name: str, **kw: object) -> Column[str]:
-    return Column(name, String(_CODE), **kw)  # type: ignore[arg-type]
+def _code(name: str, **kw: Any) -> Column[Any]:
+    return Column(name, String(_CODE), **kw)
 
 
-def _text(name: str, length: int = _NAME) -> Column[str]:
+def _text(name: str, length: int = _NAME) -> Column[Any]:
     return Column(name, String(length))
 
 
-def _x3(name: str, *cols: Column[object], **kw: object) -> Table:
+def _x3(name: str, *cols: Any) -> Table:
     X3_TABLES.append(name)
-    return Table(name, metadata, *cols, **kw)  # type: ignore[arg-type]
+    return Table(name, metadata, *cols)
 
 
-def _own(name: str, *cols: Column[object] | Index, **kw: object) -> Table:
+def _own(name: str, *cols: Any) -> Table:
     TOOLKIT_TABLES.append(name)
-    return Table(name, metadata, *cols, **kw)  # type: ignore[arg-type]
+    return Table(name, metadata, *cols)
 
 
 autilis = _x3(
@@ -266,4 +267,3 @@ fsykey = _own(
 
 #: Separator of the reasons stored in FSYLOG.REASONS (a control character no value has).
 REASON_SEP = "\x1f"
-

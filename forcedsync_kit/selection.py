@@ -201,7 +201,7 @@ def classify(
     timestamp_key: Any,
     only_oop: bool = False,
 ) -> Select[Any]:
-    """Each selected record with outcome (SPEC §4.4), out-of-phase flag and reasons (§5).
+    """Each selected record with outcome (SPEC §4.4), out-of-phase flag, reasons (§5).
 
     Args:
         selection: ``compile_selection`` output.
@@ -272,7 +272,10 @@ def classify(
     reasons = (
         sa.func.coalesce(links.c.linktxt, "")
         + sa.case(
-            (stale, sep + sa.literal("pending since ") + sa.func.substr(agg.c.qmin, 1, 10)),
+            (
+                stale,
+                sep + sa.literal("pending since ") + sa.func.substr(agg.c.qmin, 1, 10),
+            ),
             else_="",
         )
         + sa.case((changed, sa.literal(sep + "changed after queued")), else_="")
@@ -286,9 +289,12 @@ def classify(
             reasons.label("reasons"),
         )
         .select_from(sel)
-        .outerjoin(agg, sa.and_(agg.c.sydtyp == sel.c.sydtyp, agg.c.sydkey == sel.c.sydkey))
         .outerjoin(
-            links, sa.and_(links.c.syltyp == sel.c.sydtyp, links.c.sylkey == sel.c.sydkey)
+            agg, sa.and_(agg.c.sydtyp == sel.c.sydtyp, agg.c.sydkey == sel.c.sydkey)
+        )
+        .outerjoin(
+            links,
+            sa.and_(links.c.syltyp == sel.c.sydtyp, links.c.sylkey == sel.c.sydkey),
         )
     )
     if only_oop:
@@ -340,4 +346,3 @@ def describe(page: sa.Subquery) -> Select[Any]:
         .outerjoin(a, bap)
         .order_by(page.c.sydtyp, page.c.sydkey)
     )
-

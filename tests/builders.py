@@ -28,7 +28,7 @@ class World:
 
     # -- reference data ----------------------------------------------------------
     def base(self) -> World:
-        """Folder parameters, companies FR10/US20, sites, the operator ADMIN (rep R1)."""
+        """Folder parameters, companies FR10/US20, sites, operator ADMIN (rep R1)."""
         self.param("CRMSYNC", "2")
         for obj in ("COR", "TSK", "CLL", "BAP"):
             self.param(f"CRMSYNC{obj}", "2")
@@ -78,65 +78,180 @@ class World:
             self._add(s.syncpar, sypusr=code, otkusr=code.lower(), **values)
 
     # -- records -----------------------------------------------------------------
-    def customer(self, num: str, rep0: str | None = None, rep1: str | None = None,
-                 active: bool = True) -> None:
-        self._add(s.bpcustomer, bpcnum=num, bpcnam=f"Customer {num}", rep_0=rep0,
-                  rep_1=rep1, bpcsta=2 if active else 1)
+    def customer(
+        self,
+        num: str,
+        rep0: str | None = None,
+        rep1: str | None = None,
+        active: bool = True,
+    ) -> None:
+        self._add(
+            s.bpcustomer,
+            bpcnum=num,
+            bpcnam=f"Customer {num}",
+            rep_0=rep0,
+            rep_1=rep1,
+            bpcsta=2 if active else 1,
+        )
 
     def lead(self, num: str, rep: str | None) -> None:
         self._add(s.lead, pstnum=num, pstnam=f"Lead {num}", pstrep=rep, pststa=1)
 
-    def contact(self, num: str, *, cortyp: int = 1, bpr: str | None = None,
-                bpatyp: int | None = 1, rep: str | None = None, fnc: int | None = 1,
-                upd: dt.datetime = T0, reps_in_charge: tuple[str, ...] = ()) -> None:
-        self._add(s.correspond, cornum=num, cortyp=cortyp, bprnum=bpr,
-                  cpybpatyp=bpatyp, repnum=rep, fnc=fnc, cntlna=f"Last{num}",
-                  cntfna="First", cntema=f"{num.lower()}@example.com", upddattim=upd)
+    def contact(
+        self,
+        num: str,
+        *,
+        cortyp: int = 1,
+        bpr: str | None = None,
+        bpatyp: int | None = 1,
+        rep: str | None = None,
+        fnc: int | None = 1,
+        upd: dt.datetime = T0,
+        reps_in_charge: tuple[str, ...] = (),
+    ) -> None:
+        self._add(
+            s.correspond,
+            cornum=num,
+            cortyp=cortyp,
+            bprnum=bpr,
+            cpybpatyp=bpatyp,
+            repnum=rep,
+            fnc=fnc,
+            cntlna=f"Last{num}",
+            cntfna="First",
+            cntema=f"{num.lower()}@example.com",
+            upddattim=upd,
+        )
         for r in reps_in_charge:
             self._add(s.correp, coprep=r, copnum=num)
 
-    def task(self, num: str, *, rep: str = "R1", start: dt.date = dt.date(2026, 6, 1),
-             due: dt.date | None = None, site: str = "FR1", cor: str | None = None,
-             upd: dt.datetime = T0) -> None:
-        self._add(s.btask, tsknum=num, tskstr=start, tskdat=due or start, tskrep=rep,
-                  tskcor=cor, salfcy=site, tskdon=1, fulobj=f"Task {num}",
-                  upddattim=upd)
+    def task(
+        self,
+        num: str,
+        *,
+        rep: str = "R1",
+        start: dt.date = dt.date(2026, 6, 1),
+        due: dt.date | None = None,
+        site: str = "FR1",
+        cor: str | None = None,
+        upd: dt.datetime = T0,
+    ) -> None:
+        self._add(
+            s.btask,
+            tsknum=num,
+            tskstr=start,
+            tskdat=due or start,
+            tskrep=rep,
+            tskcor=cor,
+            salfcy=site,
+            tskdon=1,
+            fulobj=f"Task {num}",
+            upddattim=upd,
+        )
 
-    def call(self, num: str, *, rep: str = "R1", date: dt.date = dt.date(2026, 6, 1),
-             site: str = "FR1", cor: str | None = None, upd: dt.datetime = T0) -> None:
-        self._add(s.bcall, cllnum=num, clldat=date, cllrep=rep, cllcor=cor,
-                  salfcy=site, fulobj=f"Call {num}", upddattim=upd)
+    def call(
+        self,
+        num: str,
+        *,
+        rep: str = "R1",
+        date: dt.date = dt.date(2026, 6, 1),
+        site: str = "FR1",
+        cor: str | None = None,
+        upd: dt.datetime = T0,
+    ) -> None:
+        self._add(
+            s.bcall,
+            cllnum=num,
+            clldat=date,
+            cllrep=rep,
+            cllcor=cor,
+            salfcy=site,
+            fulobj=f"Call {num}",
+            upddattim=upd,
+        )
 
-    def appointment(self, num: str, *, organizer: str = "R1",
-                    reps: tuple[str, ...] = (), cors: tuple[str, ...] = (),
-                    date: dt.date = dt.date(2026, 6, 1), site: str = "FR1",
-                    upd: dt.datetime = T0) -> None:
+    def appointment(
+        self,
+        num: str,
+        *,
+        organizer: str = "R1",
+        reps: tuple[str, ...] = (),
+        cors: tuple[str, ...] = (),
+        date: dt.date = dt.date(2026, 6, 1),
+        site: str = "FR1",
+        upd: dt.datetime = T0,
+    ) -> None:
         values: dict[str, Any] = {f"aptrepnum_{i}": None for i in range(s.APT_ARRAY)}
         values.update({f"aptcor_{i}": None for i in range(s.APT_ARRAY)})
         for i, r in enumerate(reps):
             values[f"aptrepnum_{i}"] = r
         for i, c in enumerate(cors):
             values[f"aptcor_{i}"] = c
-        self._add(s.bappoint, aptnum=num, aptdat=date, aptdatend=date, apthou="100000",
-                  atprepmna=organizer, salfcy=site, fulobj=f"Meeting {num}",
-                  upddattim=upd, **values)
+        self._add(
+            s.bappoint,
+            aptnum=num,
+            aptdat=date,
+            aptdatend=date,
+            apthou="100000",
+            atprepmna=organizer,
+            salfcy=site,
+            fulobj=f"Meeting {num}",
+            upddattim=upd,
+            **values,
+        )
 
-    def queue(self, typ: str, key: str, action: str, *, user: str = "ADMIN",
-              when: dt.datetime = dt.datetime(2026, 11, 28, 8, 0, 0)) -> int:
+    def queue(
+        self,
+        typ: str,
+        key: str,
+        action: str,
+        *,
+        user: str = "ADMIN",
+        when: dt.datetime = dt.datetime(2026, 11, 28, 8, 0, 0),
+    ) -> int:
         self._sydnum += 1
-        self._add(s.syncdata, sydnum=self._sydnum, sydusr=user, sydtyp=typ,
-                  sydkey=key, sydatttyp=action, syddat=when.date(),
-                  sydhou=when.strftime("%H%M%S"), sydgen="0", sydupd="0",
-                  sydotksta="0", creusr="X3", credattim=when, updusr="X3",
-                  upddattim=when)
+        self._add(
+            s.syncdata,
+            sydnum=self._sydnum,
+            sydusr=user,
+            sydtyp=typ,
+            sydkey=key,
+            sydatttyp=action,
+            syddat=when.date(),
+            sydhou=when.strftime("%H%M%S"),
+            sydgen="0",
+            sydupd="0",
+            sydotksta="0",
+            creusr="X3",
+            credattim=when,
+            updusr="X3",
+            upddattim=when,
+        )
         return self._sydnum
 
-    def anomaly(self, typ: str, key: str, field: str, x3: str, otk: str, *,
-                user: str = "ADMIN", todo: bool = True) -> None:
+    def anomaly(
+        self,
+        typ: str,
+        key: str,
+        field: str,
+        x3: str,
+        otk: str,
+        *,
+        user: str = "ADMIN",
+        todo: bool = True,
+    ) -> None:
         self._sylnum += 1
-        self._add(s.synclink, sylnum=self._sylnum, sylusr=user, syltyp=typ,
-                  sylkey=key, sylfie=field, sylvaladx=x3, sylvalotk=otk,
-                  sylflgdpt=2 if todo else 1)
+        self._add(
+            s.synclink,
+            sylnum=self._sylnum,
+            sylusr=user,
+            syltyp=typ,
+            sylkey=key,
+            sylfie=field,
+            sylvaladx=x3,
+            sylvalotk=otk,
+            sylflgdpt=2 if todo else 1,
+        )
 
     def commit(self) -> World:
         with self.engine.begin() as conn:
@@ -144,7 +259,9 @@ class World:
                 rows = self.rows.get(table)
                 if rows:
                     keys = sorted({k for r in rows for k in r})
-                    conn.execute(sa.insert(table), [{k: r.get(k) for k in keys} for r in rows])
+                    conn.execute(
+                        sa.insert(table), [{k: r.get(k) for k in keys} for r in rows]
+                    )
         self.rows = {}
         return self
 
@@ -152,7 +269,10 @@ class World:
 def syncdata_rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
     """Every SYNCDATA row, all columns, ordered by SYDNUM (for exact comparisons)."""
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.select(s.syncdata).order_by(s.syncdata.c.sydnum))]
+        return [
+            tuple(r)
+            for r in conn.execute(sa.select(s.syncdata).order_by(s.syncdata.c.sydnum))
+        ]
 
 
 def pending(engine: sa.Engine, user: str = "ADMIN") -> dict[tuple[str, str], list[str]]:
@@ -162,7 +282,8 @@ def pending(engine: sa.Engine, user: str = "ADMIN") -> dict[tuple[str, str], lis
     with engine.connect() as conn:
         for t, k, a in conn.execute(
             sa.select(q.c.sydtyp, q.c.sydkey, q.c.sydatttyp)
-            .where(q.c.sydusr == user).order_by(q.c.sydnum)
+            .where(q.c.sydusr == user)
+            .order_by(q.c.sydnum)
         ):
             out.setdefault((t, k), []).append(a)
     return out
@@ -170,4 +291,6 @@ def pending(engine: sa.Engine, user: str = "ADMIN") -> dict[tuple[str, str], lis
 
 def count(engine: sa.Engine, table: sa.Table) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0)
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
+        )

@@ -43,7 +43,7 @@ _PG_ERROR: list[str | None] = []
 
 
 def pg_url_or_skip() -> str:
-    """A URL of a fresh PostgreSQL schema; skip (fail under CI=true) when unreachable."""
+    """URL of a fresh PostgreSQL schema; skip (fail under CI=true) if unreachable."""
     if not _PG_ERROR:
         _PG_ERROR.append(_pg_reachable())
     err = _PG_ERROR[0]

@@ -1,4 +1,4 @@
-"""The command line: every SPEC §4.2 refusal (exit 1, nothing written), JSON, --yes, log."""
+"""The command line: SPEC §4.2 refusals (exit 1, nothing written), JSON, --yes, log."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from builders import NOW, World, count, syncdata_rows
 from click.testing import CliRunner
 
-from builders import NOW, World, count, syncdata_rows
 from forcedsync_kit import schema as s
 from forcedsync_kit.cli import cli
 
@@ -47,70 +47,169 @@ REFUSALS: list[tuple[str, str, list[str], list[str]]] = [
     ("operator_unknown", "NOBODY", ["-p", "SELTSK=1"], ["NOBODY", "AUTILIS"]),
     ("operator_inactive", "GONE", ["-p", "SELTSK=1"], ["GONE", "not active"]),
     ("operator_without_right", "SALES1", ["-p", "SELTSK=1"], ["SALES1", "FUNSYD6"]),
-    ("user_unknown", "ADMIN", ["-p", "USER=NOBODY", "-p", "SELTSK=1"],
-     ["USER", "NOBODY"]),
-    ("user_without_syncpar", "ADMIN", ["-p", "USER=NOSYNC", "-p", "SELTSK=1"],
-     ["USER", "NOSYNC", "SYNCPAR"]),
+    (
+        "user_unknown",
+        "ADMIN",
+        ["-p", "USER=NOBODY", "-p", "SELTSK=1"],
+        ["USER", "NOBODY"],
+    ),
+    (
+        "user_without_syncpar",
+        "ADMIN",
+        ["-p", "USER=NOSYNC", "-p", "SELTSK=1"],
+        ["USER", "NOSYNC", "SYNCPAR"],
+    ),
     ("company_unknown", "ADMIN", ["-p", "CPY=XX99", "-p", "SELTSK=1"], ["CPY", "XX99"]),
-    ("user_without_company", "ADMIN", ["-p", "USER=NOCPY", "-p", "SELTSK=1"],
-     ["CPY", "NOCPY"]),
-    ("sales_selection_without_rep", "ADMIN", ["-p", "USER=NOREP", "-p", "SELTSK=1"],
-     ["NOREP", "AUSCRMF"]),
-    ("contacts_of_my_customers_without_rep", "ADMIN",
-     ["-p", "USER=NOREP", "-p", "SELCOR=1", "-p", "CORSYNCNT=1"], ["NOREP", "AUSCRMF"]),
-    ("leads_without_rep", "ADMIN",
-     ["-p", "USER=NOREP", "-p", "SELCOR=1", "-p", "CORSYNPST=1"], ["AUSCRMF"]),
-    ("calls_without_sales_function", "ADMIN", ["-p", "USER=OTHERFN", "-p", "SELCLL=1"],
-     ["OTHERFN", "AUSCRMA"]),
-    ("appointments_unknown_rep", "ADMIN", ["-p", "USER=BADREP", "-p", "SELBAP=1"],
-     ["AUSCRMF", "R9"]),
+    (
+        "user_without_company",
+        "ADMIN",
+        ["-p", "USER=NOCPY", "-p", "SELTSK=1"],
+        ["CPY", "NOCPY"],
+    ),
+    (
+        "sales_selection_without_rep",
+        "ADMIN",
+        ["-p", "USER=NOREP", "-p", "SELTSK=1"],
+        ["NOREP", "AUSCRMF"],
+    ),
+    (
+        "contacts_of_my_customers_without_rep",
+        "ADMIN",
+        ["-p", "USER=NOREP", "-p", "SELCOR=1", "-p", "CORSYNCNT=1"],
+        ["NOREP", "AUSCRMF"],
+    ),
+    (
+        "leads_without_rep",
+        "ADMIN",
+        ["-p", "USER=NOREP", "-p", "SELCOR=1", "-p", "CORSYNPST=1"],
+        ["AUSCRMF"],
+    ),
+    (
+        "calls_without_sales_function",
+        "ADMIN",
+        ["-p", "USER=OTHERFN", "-p", "SELCLL=1"],
+        ["OTHERFN", "AUSCRMA"],
+    ),
+    (
+        "appointments_unknown_rep",
+        "ADMIN",
+        ["-p", "USER=BADREP", "-p", "SELBAP=1"],
+        ["AUSCRMF", "R9"],
+    ),
     ("no_object_type", "ADMIN", ["-p", "FLGTRCDET=1"], ["SELCOR", "SELTSK"]),
-    ("cor_range_inverted", "ADMIN", ["-p", "SELCOR=1", "-p", "CORDEB=K9", "-p",
-                                     "CORFIN=K1"], ["CORDEB", "K9"]),
-    ("bpc_range_inverted", "ADMIN", ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p",
-                                     "BPCDEB=C9", "-p", "BPCFIN=C1"], ["BPCDEB"]),
-    ("pst_range_inverted", "ADMIN", ["-p", "SELCOR=1", "-p", "CORSYNPST=1", "-p",
-                                     "PSTDEB=L9", "-p", "PSTFIN=L1"], ["PSTDEB"]),
-    ("rep_range_inverted", "ADMIN", ["-p", "SELCOR=1", "-p", "CORSYNREP=1", "-p",
-                                     "REPDEB=R9", "-p", "REPFIN=R1"], ["REPDEB"]),
-    ("task_dates_inverted", "ADMIN", ["-p", "SELTSK=1", "-p", "TSKDATDEB=2026-02-01",
-                                      "-p", "TSKDATFIN=2026-01-01"], ["TSKDATDEB"]),
-    ("due_dates_inverted", "ADMIN", ["-p", "SELTSK=1", "-p", "TSKECHDEB=2026-02-01",
-                                     "-p", "TSKECHFIN=2026-01-01"], ["TSKECHDEB"]),
-    ("call_dates_inverted", "ADMIN", ["-p", "SELCLL=1", "-p", "CLLDATDEB=2026-02-01",
-                                      "-p", "CLLDATFIN=2026-01-01"], ["CLLDATDEB"]),
-    ("appointment_dates_inverted", "ADMIN",
-     ["-p", "SELBAP=1", "-p", "BAPDATDEB=2026-02-01", "-p", "BAPDATFIN=2026-01-01"],
-     ["BAPDATDEB"]),
-    ("date_does_not_parse", "ADMIN", ["-p", "SELTSK=1", "-p", "TSKDATDEB=2026-02-30"],
-     ["TSKDATDEB", "2026-02-30"]),
-    ("date_wrong_format", "ADMIN", ["-p", "SELCLL=1", "-p", "CLLDATFIN=01/02/2026"],
-     ["CLLDATFIN", "YYYY-MM-DD"]),
-    ("function_does_not_parse", "ADMIN",
-     ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p", "CORFCTTXT=Astronaut"],
-     ["CORFCTTXT", "Astronaut"]),
-    ("function_number_out_of_menu", "ADMIN",
-     ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p", "CORFCTTXT=13"], ["CORFCTTXT", "13"]),
+    (
+        "cor_range_inverted",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORDEB=K9", "-p", "CORFIN=K1"],
+        ["CORDEB", "K9"],
+    ),
+    (
+        "bpc_range_inverted",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p", "BPCDEB=C9", "-p", "BPCFIN=C1"],
+        ["BPCDEB"],
+    ),
+    (
+        "pst_range_inverted",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORSYNPST=1", "-p", "PSTDEB=L9", "-p", "PSTFIN=L1"],
+        ["PSTDEB"],
+    ),
+    (
+        "rep_range_inverted",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORSYNREP=1", "-p", "REPDEB=R9", "-p", "REPFIN=R1"],
+        ["REPDEB"],
+    ),
+    (
+        "task_dates_inverted",
+        "ADMIN",
+        ["-p", "SELTSK=1", "-p", "TSKDATDEB=2026-02-01", "-p", "TSKDATFIN=2026-01-01"],
+        ["TSKDATDEB"],
+    ),
+    (
+        "due_dates_inverted",
+        "ADMIN",
+        ["-p", "SELTSK=1", "-p", "TSKECHDEB=2026-02-01", "-p", "TSKECHFIN=2026-01-01"],
+        ["TSKECHDEB"],
+    ),
+    (
+        "call_dates_inverted",
+        "ADMIN",
+        ["-p", "SELCLL=1", "-p", "CLLDATDEB=2026-02-01", "-p", "CLLDATFIN=2026-01-01"],
+        ["CLLDATDEB"],
+    ),
+    (
+        "appointment_dates_inverted",
+        "ADMIN",
+        ["-p", "SELBAP=1", "-p", "BAPDATDEB=2026-02-01", "-p", "BAPDATFIN=2026-01-01"],
+        ["BAPDATDEB"],
+    ),
+    (
+        "date_does_not_parse",
+        "ADMIN",
+        ["-p", "SELTSK=1", "-p", "TSKDATDEB=2026-02-30"],
+        ["TSKDATDEB", "2026-02-30"],
+    ),
+    (
+        "date_wrong_format",
+        "ADMIN",
+        ["-p", "SELCLL=1", "-p", "CLLDATFIN=01/02/2026"],
+        ["CLLDATFIN", "YYYY-MM-DD"],
+    ),
+    (
+        "function_does_not_parse",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p", "CORFCTTXT=Astronaut"],
+        ["CORFCTTXT", "Astronaut"],
+    ),
+    (
+        "function_number_out_of_menu",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "CORSYNCNT=1", "-p", "CORFCTTXT=13"],
+        ["CORFCTTXT", "13"],
+    ),
     ("boolean_does_not_parse", "ADMIN", ["-p", "SELTSK=maybe"], ["SELTSK", "maybe"]),
-    ("block_parameter_without_flag", "ADMIN",
-     ["-p", "SELCLL=1", "-p", "TSKDATDEB=2026-01-01"], ["TSKDATDEB", "SELTSK"]),
-    ("customer_range_without_its_flag", "ADMIN",
-     ["-p", "SELCOR=1", "-p", "BPCDEB=C1"], ["BPCDEB", "CORSYNCNT"]),
-    ("force_contact_without_tasks", "ADMIN", ["-p", "SELCOR=1", "-p", "TSKFORCOR=1"],
-     ["TSKFORCOR", "SELTSK"]),
+    (
+        "block_parameter_without_flag",
+        "ADMIN",
+        ["-p", "SELCLL=1", "-p", "TSKDATDEB=2026-01-01"],
+        ["TSKDATDEB", "SELTSK"],
+    ),
+    (
+        "customer_range_without_its_flag",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "BPCDEB=C1"],
+        ["BPCDEB", "CORSYNCNT"],
+    ),
+    (
+        "force_contact_without_tasks",
+        "ADMIN",
+        ["-p", "SELCOR=1", "-p", "TSKFORCOR=1"],
+        ["TSKFORCOR", "SELTSK"],
+    ),
     ("unknown_parameter", "ADMIN", ["-p", "SELTSK=1", "-p", "SELFOO=1"], ["SELFOO"]),
     ("pair_without_equals", "ADMIN", ["-p", "SELTSK"], ["SELTSK", "NAME=VALUE"]),
-    ("staledays_negative", "ADMIN", ["-p", "SELTSK=1", "-p", "STALEDAYS=-1"],
-     ["STALEDAYS", "-1"]),
+    (
+        "staledays_negative",
+        "ADMIN",
+        ["-p", "SELTSK=1", "-p", "STALEDAYS=-1"],
+        ["STALEDAYS", "-1"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("command", ["preview", "force"])
-@pytest.mark.parametrize("operator, extra, words", [c[1:] for c in REFUSALS],
-                         ids=[c[0] for c in REFUSALS])
+@pytest.mark.parametrize(
+    "operator, extra, words", [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS]
+)
 def test_refusal_exits_1_with_message_and_writes_nothing(
-    engine: sa.Engine, backend: str, command: str, operator: str, extra: list[str],
-    words: list[str]
+    engine: sa.Engine,
+    backend: str,
+    command: str,
+    operator: str,
+    extra: list[str],
+    words: list[str],
 ) -> None:
     folder(engine)
     before = syncdata_rows(engine)
@@ -130,28 +229,52 @@ def test_refusal_exits_1_with_message_and_writes_nothing(
 def test_crmsync_off_is_refused(engine: sa.Engine, backend: str) -> None:
     folder(engine)
     with engine.begin() as conn:
-        conn.execute(sa.update(s.adoval).where(s.adoval.c.param == "CRMSYNC")
-                     .values(valeur="1"))
+        conn.execute(
+            sa.update(s.adoval).where(s.adoval.c.param == "CRMSYNC").values(valeur="1")
+        )
     before = syncdata_rows(engine)
-    code, _, err = run(backend, "force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes")
+    code, _, err = run(
+        backend, "force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes"
+    )
     assert code == 1 and "CRMSYNC" in err
     assert syncdata_rows(engine) == before
 
 
 def test_preview_json_has_the_documented_shape(engine: sa.Engine, backend: str) -> None:
     folder(engine)
-    code, out, _ = run(backend, "preview", "--operator", "ADMIN", "-p", "SELTSK=1",
-                       "-p", "TSKFORCOR=1", "--now", NOW_ISO, "--json")
+    code, out, _ = run(
+        backend,
+        "preview",
+        "--operator",
+        "ADMIN",
+        "-p",
+        "SELTSK=1",
+        "-p",
+        "TSKFORCOR=1",
+        "--now",
+        NOW_ISO,
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)
     assert data["run_id"] is None
-    assert data["counts"]["TSK"] == {"insert": 1, "supersede": 1, "already": 0,
-                                     "skip": 0}
+    assert data["counts"]["TSK"] == {
+        "insert": 1,
+        "supersede": 1,
+        "already": 0,
+        "skip": 0,
+    }
     assert data["counts"]["COR"]["insert"] == 1
     assert data["total"] == 3 and data["page"] == 1
     assert data["records"][0] == {
-        "SYDTYP": "COR", "SYDKEY": "K1", "outcome": "insert", "out_of_phase": False,
-        "reasons": [], "description": "First LastK1", "date": None, "rep": None,
+        "SYDTYP": "COR",
+        "SYDKEY": "K1",
+        "outcome": "insert",
+        "out_of_phase": False,
+        "reasons": [],
+        "description": "First LastK1",
+        "date": None,
+        "rep": None,
     }
     assert data["warnings"] == []
 
@@ -164,16 +287,28 @@ def test_force_without_yes_writes_nothing(engine: sa.Engine, backend: str) -> No
     assert syncdata_rows(engine) == before
 
 
-def test_force_params_file_log_undo_and_runs(engine: sa.Engine, backend: str,
-                                            tmp_path: Path) -> None:
+def test_force_params_file_log_undo_and_runs(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
     folder(engine)
     before = syncdata_rows(engine)
     params = tmp_path / "params.yaml"
     params.write_text("SELTSK: yes\nFLGTRCDET: 1\nTSKDATDEB: 2026-01-01\n")
     logfile = tmp_path / "run.log"
-    code, out, err = run(backend, "force", "--operator", "ADMIN", "--params",
-                         str(params), "--now", NOW_ISO, "--yes", "--json", "--log",
-                         str(logfile))
+    code, out, err = run(
+        backend,
+        "force",
+        "--operator",
+        "ADMIN",
+        "--params",
+        str(params),
+        "--now",
+        NOW_ISO,
+        "--yes",
+        "--json",
+        "--log",
+        str(logfile),
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["written"] == 2 and data["log"] == str(logfile)
@@ -185,22 +320,41 @@ def test_force_params_file_log_undo_and_runs(engine: sa.Engine, backend: str,
     assert code == 0 and json.loads(out)[0]["run_id"] == data["run_id"]
     code, out, _ = run(backend, "undo", "--run", data["run_id"])
     assert code == 0 and "add --yes" in out
-    code, out, _ = run(backend, "undo", "--run", data["run_id"], "--operator", "ADMIN",
-                       "--yes", "--json")
+    code, out, _ = run(
+        backend,
+        "undo",
+        "--run",
+        data["run_id"],
+        "--operator",
+        "ADMIN",
+        "--yes",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["restored"] == 2
     assert syncdata_rows(engine) == before
-    code, _, err = run(backend, "undo", "--run", data["run_id"], "--operator", "ADMIN",
-                       "--yes")
+    code, _, err = run(
+        backend, "undo", "--run", data["run_id"], "--operator", "ADMIN", "--yes"
+    )
     assert code == 1 and "already undone" in err
 
 
-def test_param_overrides_params_file(engine: sa.Engine, backend: str,
-                                     tmp_path: Path) -> None:
+def test_param_overrides_params_file(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
     folder(engine)
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"SELTSK": True, "TSKDATDEB": "2030-01-01"}))
-    code, out, _ = run(backend, "preview", "--operator", "ADMIN", "--params",
-                       str(params), "-p", "TSKDATDEB=", "--json")
+    code, out, _ = run(
+        backend,
+        "preview",
+        "--operator",
+        "ADMIN",
+        "--params",
+        str(params),
+        "-p",
+        "TSKDATDEB=",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["total"] == 2
 
 
@@ -214,11 +368,17 @@ def test_console_script_runs_init_and_preview(tmp_path: Path) -> None:
     dbfile = tmp_path / "plain.duckdb"
     env = {**os.environ, "FORCEDSYNC_DB": str(dbfile)}
     exe = [sys.executable, "-m", "forcedsync_kit"]
-    res = subprocess.run([*exe, "init"], env=env, capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run(
+        [*exe, "init"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert res.returncode == 0 and "created 20 table(s)" in res.stdout
-    res = subprocess.run([*exe, "preview", "--operator", "ADMIN", "-p", "SELTSK=1"],
-                         env=env, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [*exe, "preview", "--operator", "ADMIN", "-p", "SELTSK=1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 1
     assert res.stderr.strip() == (
         "Error: Operator 'ADMIN' is not a user of this folder (AUTILIS)."

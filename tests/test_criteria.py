@@ -12,10 +12,21 @@ from forcedsync_kit import Criteria, CriteriaError
 from forcedsync_kit.criteria import PARAMETERS, read_params_file
 
 
-@pytest.mark.parametrize("text, value", [
-    ("1", True), ("0", False), ("true", True), ("False", False), ("yes", True),
-    ("NO", False), (1, True), (0, False), (True, True), ("", False),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("1", True),
+        ("0", False),
+        ("true", True),
+        ("False", False),
+        ("yes", True),
+        ("NO", False),
+        (1, True),
+        (0, False),
+        (True, True),
+        ("", False),
+    ],
+)
 def test_booleans_accept_the_usual_spellings(text: object, value: bool) -> None:
     assert Criteria.from_params({"SELTSK": 1, "TSKFORCOR": text}).tskforcor is value
 
@@ -26,8 +37,9 @@ def test_codes_are_stripped_and_upper_cased() -> None:
 
 
 def test_dates_are_iso_and_functions_numbers_or_labels() -> None:
-    c = Criteria.from_params({"SELCOR": 1, "CORSYNCNT": 1,
-                              "CORFCTTXT": "accountant, 2,Accountant"})
+    c = Criteria.from_params(
+        {"SELCOR": 1, "CORSYNCNT": 1, "CORFCTTXT": "accountant, 2,Accountant"}
+    )
     assert c.corfcttxt == (2, 9)
     d = Criteria.from_params({"SELTSK": 1, "TSKDATDEB": "2026-01-31"})
     assert d.tskdatdeb == dt.date(2026, 1, 31)

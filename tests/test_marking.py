@@ -1,4 +1,4 @@
-"""SPEC §4: outcomes, the written rows, idempotence, exact undo, atomicity (both backends)."""
+"""SPEC §4: outcomes, rows written, idempotence, exact undo, atomicity."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-
 from builders import NOW, World, count, pending, syncdata_rows
+
 from forcedsync_kit import (
     Criteria,
     MarkingError,
@@ -17,11 +17,11 @@ from forcedsync_kit import (
     force,
     get_run,
     list_runs,
+    marking,
     preview,
     run_records,
     undo,
 )
-from forcedsync_kit import marking
 from forcedsync_kit import schema as s
 
 TASKS = Criteria(seltsk=True)
@@ -55,8 +55,14 @@ def outcomes(engine: sa.Engine) -> dict[str, str]:
 def test_each_outcome_is_classified(engine: sa.Engine) -> None:
     tasks_world(engine)
     assert outcomes(engine) == {
-        "T1": "insert", "T2": "supersede", "T3": "supersede", "T4": "already",
-        "T5": "skip", "T6": "skip", "T7": "supersede", "T8": "insert",
+        "T1": "insert",
+        "T2": "supersede",
+        "T3": "supersede",
+        "T4": "already",
+        "T5": "skip",
+        "T6": "skip",
+        "T7": "supersede",
+        "T8": "insert",
     }
 
 
@@ -93,7 +99,12 @@ def test_force_twice_writes_nothing_new(engine: sa.Engine) -> None:
     after_first = syncdata_rows(engine)
     second = force(engine, TASKS, operator="ADMIN", now=NOW)
     assert second.written == 0
-    assert second.counts["TSK"] == {"insert": 0, "supersede": 0, "already": 6, "skip": 2}
+    assert second.counts["TSK"] == {
+        "insert": 0,
+        "supersede": 0,
+        "already": 6,
+        "skip": 2,
+    }
     assert syncdata_rows(engine) == after_first
 
 
@@ -132,8 +143,9 @@ def test_undo_keeps_records_consumed_or_requeued_since(engine: sa.Engine) -> Non
     run = force(engine, TASKS, operator="ADMIN", now=NOW)
     q = s.syncdata
     with engine.begin() as conn:  # a synchronization sent T1 and T2; T3 changed again
-        conn.execute(sa.delete(q).where(q.c.sydkey.in_(["T1", "T2"]),
-                                         q.c.sydusr == "ADMIN"))
+        conn.execute(
+            sa.delete(q).where(q.c.sydkey.in_(["T1", "T2"]), q.c.sydusr == "ADMIN")
+        )
     w._sydnum = 1000
     w.queue("TSK", "T3", "M", when=dt.datetime(2026, 11, 29, 13, 0, 0))
     w.commit()
@@ -164,10 +176,20 @@ def test_undo_twice_is_refused(engine: sa.Engine) -> None:
     assert syncdata_rows(engine) == after
 
 
-@pytest.mark.parametrize("step", ["_stage", "_save_replaced", "_delete_replaced",
-                                  "_insert_forced", "_run_counts", "_store_keys"])
-def test_failure_mid_run_leaves_no_trace(engine: sa.Engine, step: str,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "step",
+    [
+        "_stage",
+        "_save_replaced",
+        "_delete_replaced",
+        "_insert_forced",
+        "_run_counts",
+        "_store_keys",
+    ],
+)
+def test_failure_mid_run_leaves_no_trace(
+    engine: sa.Engine, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tasks_world(engine)
     before = syncdata_rows(engine)
     real = getattr(marking, step)
@@ -196,8 +218,9 @@ def test_refusal_writes_nothing(engine: sa.Engine) -> None:
 
 def test_detailed_log_lists_every_record_and_summary(engine: sa.Engine) -> None:
     tasks_world(engine)
-    run = force(engine, Criteria(seltsk=True, flgtrcdet=True), operator="ADMIN",
-                now=NOW)
+    run = force(
+        engine, Criteria(seltsk=True, flgtrcdet=True), operator="ADMIN", now=NOW
+    )
     text = detailed_log(engine, run.run_id)
     lines = text.splitlines()
     assert lines[0].startswith(f"Forced synchronization run {run.run_id}")

@@ -20,10 +20,14 @@ GOLDEN = Path(__file__).parent / "golden" / "cli"
 
 
 def _imports_in_fresh_interpreter(module: str) -> set[str]:
-    code = (f"import sys, {module}; "
-            "print('\\n'.join(sorted(m for m in sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120).stdout
+    code = f"import sys, {module}; print('\\n'.join(sorted(m for m in sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     return set(out.split())
 
 
@@ -44,8 +48,9 @@ def test_criteria_imports_no_sqlalchemy() -> None:
     crit = _module_imports(pkg / "criteria.py")
     assert {n for n in crit if n.startswith(".")} == {".errors"}
     for names in (crit, _module_imports(pkg / "errors.py")):
-        assert not any(n.split(".")[0] in {"sqlalchemy", "duckdb", "psycopg"}
-                       for n in names)
+        assert not any(
+            n.split(".")[0] in {"sqlalchemy", "duckdb", "psycopg"} for n in names
+        )
 
 
 def test_core_modules_import_neither_ui_nor_cli() -> None:
