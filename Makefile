@@ -45,5 +45,11 @@ demo: $(STAMP)
 	$(PY) -m forcedsync_kit preview --db $(DB) --operator ADMIN \
 	  -p SELCOR=1 -p SELTSK=1 -p SELCLL=1 -p SELBAP=1 -p ONLYOOP=1 --page-size 20
 
+## Create the demo database if it is missing, then serve the dashboard with Voila.
+dashboard: $(STAMP)
+	test -f $(DB) || $(PY) -m forcedsync_kit demo --db $(DB)
+	@echo "Dashboard: http://127.0.0.1:$(PORT)"
+	$(PY) -m forcedsync_kit dashboard --db $(DB) --port $(PORT)
+
 clean:
 	rm -rf .nbval .pytest_cache .mypy_cache .ruff_cache build *.egg-info

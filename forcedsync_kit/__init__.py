@@ -26,6 +26,7 @@ from .errors import (
     UserResolutionError,
 )
 from .marking import force, preview, undo
+from .outlook import PendingCount, SyncResult, pending_summary, synchronize
 from .results import (
     ForceResult,
     PreviewResult,
@@ -51,12 +52,14 @@ __all__ = [
     "ForcedSyncError",
     "MarkingError",
     "ObjectType",
+    "PendingCount",
     "Outcome",
     "PreviewResult",
     "RecordRow",
     "RunContext",
     "RunInfo",
     "RunNotFoundError",
+    "SyncResult",
     "UndoResult",
     "UserResolutionError",
     "connect",
@@ -66,9 +69,11 @@ __all__ = [
     "init_db",
     "list_runs",
     "masked",
+    "pending_summary",
     "preview",
     "resolve_operator",
     "run_records",
+    "synchronize",
     "undo",
     "user_defaults",
     "write_log",

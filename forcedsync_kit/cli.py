@@ -506,6 +506,61 @@ def job(
             click.echo(f"{label}: {path}")
 
 
+@cli.command(context_settings=CONTEXT)
+@db_option
+@click.option("--user", required=True, metavar="USER", help="Whose queue to send.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    metavar="DIR",
+    help="Folder for contacts.vcf, tasks.ics, events.ics, deletions.json.",
+)
+@click.option("--now", metavar="ISO", help="Fix the clock (DTSTAMP), UTC.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@handle_errors
+def sync(
+    db_url: str | None, user: str, out_dir: str, now: str | None, as_json: bool
+) -> None:
+    """Run the next synchronization for USER: export the queue, then acknowledge it.
+
+    A stand-in for the Outlook add-in (SPEC §6): writes vCard 4 / iCalendar files and
+    removes the SYNCDATA rows it sent and the anomalies they resolve.
+
+    Example: forcedsync sync --user ADMIN --out ./outlook-ADMIN
+    """
+    from . import outlook
+
+    clock = marking.parse_clock(now) if now else None
+    result = outlook.synchronize(db.connect(db_url), user, out_dir, now=clock)
+    if as_json:
+        click.echo(json.dumps(result.to_json_dict(), indent=2, default=str))
+        return
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@cli.command(context_settings=CONTEXT)
+@db_option
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8866,
+    show_default=True,
+    help="Port on 127.0.0.1.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
+@handle_errors
+def dashboard(db_url: str | None, port: int, open_browser: bool) -> None:
+    """Serve the Voila dashboard on http://127.0.0.1:PORT until Ctrl-C.
+
+    Example: forcedsync dashboard --db forcedsync.duckdb --port 8866
+    """
+    from .dashboard import serve
+
+    sys.exit(serve(db_url, port=port, open_browser=open_browser))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point."""
     logging.basicConfig(

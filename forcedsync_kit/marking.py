@@ -58,7 +58,12 @@ def _stamp() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _clock(now: dt.datetime | str | None) -> dt.datetime:
+def parse_clock(now: dt.datetime | str | None) -> dt.datetime:
+    """The run's clock: ``now`` (datetime or ISO text, any zone) as naive UTC seconds.
+
+    Raises:
+        CriteriaError: text that is not an ISO date-time.
+    """
     if now is None:
         return utcnow()
     if isinstance(now, str):
@@ -172,7 +177,7 @@ def preview(
     _check_page(page, page_size)
     ftype = _check_filter("object_type", object_type, OBJECT_TYPES)
     foutcome = _check_filter("outcome", outcome, tuple(Outcome))
-    clock = _clock(now)
+    clock = parse_clock(now)
     with db.reading(engine) as conn:
         plan = _plan(conn, criteria, operator, clock)
         cls = plan.classified.subquery("cls")
@@ -378,7 +383,7 @@ def force(
         BackendError: the database cannot be used.
     """
     step = progress or _noop
-    clock = _clock(now)
+    clock = parse_clock(now)
     started = _stamp()
     run_id = uuid.uuid4().hex
     step("checking", 0.0)
@@ -501,7 +506,7 @@ def undo(
         UserResolutionError: the operator may not force.
         MarkingError: the undo failed and was rolled back.
     """
-    clock = _clock(now)
+    clock = parse_clock(now)
     started = _stamp()
     undo_id = uuid.uuid4().hex
     run_id = str(run_id).strip()

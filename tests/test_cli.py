@@ -383,3 +383,42 @@ def test_console_script_runs_init_and_preview(tmp_path: Path) -> None:
     assert res.stderr.strip() == (
         "Error: Operator 'ADMIN' is not a user of this folder (AUTILIS)."
     )
+
+
+def test_sync_command_exports_and_empties_the_queue(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
+    folder(engine)
+    code, _, err = run(
+        backend,
+        "force",
+        "--operator",
+        "ADMIN",
+        "-p",
+        "SELTSK=1",
+        "--yes",
+        "--now",
+        NOW_ISO,
+    )
+    assert code == 0, err
+    out = tmp_path / "outlook"
+    code, text, err = run(
+        backend,
+        "sync",
+        "--user",
+        "ADMIN",
+        "--out",
+        str(out),
+        "--now",
+        NOW_ISO,
+        "--json",
+    )
+    assert code == 0, err
+    data = json.loads(text)
+    assert data["rows_removed"] == 2
+    assert (out / "tasks.ics").read_text().count("BEGIN:VTODO") == 2
+    assert syncdata_rows(engine) == []
+    code, text, _ = run(
+        backend, "sync", "--user", "ADMIN", "--out", str(tmp_path / "again")
+    )
+    assert code == 0 and "Nothing pending for ADMIN" in text
