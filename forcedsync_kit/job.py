@@ -557,9 +557,10 @@ def execute_job(
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
-            # The kernel's own log (e.g. ipykernel's warning about unencrypted TCP)
-            # would go to this process's stderr, which carries only the error line.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            # The kernel's own log (ipykernel's warning about unencrypted TCP, the
+            # "KeyboardInterrupt caught" of the shutdown after a failed cell) would go
+            # to this process's stderr, which carries only the error line.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as exc:
         raise JobError(_message(exc.ename, exc.evalue), target, exc.ename) from None
