@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ def seeded(backend: str) -> sa.Engine:
 
 
 @pytest.fixture
-def app(seeded: sa.Engine) -> App:
+def app(seeded: sa.Engine) -> Iterator[App]:
     """The application as ADMIN, with the clock fixed at ``NOW``."""
     application = App(seeded, operator="ADMIN", now=NOW)
     yield application

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from .. import lookup, outlook
+from .. import db, lookup, outlook
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,10 @@ class Api:
 
     def defaults(self, user: str) -> fsk.RunContext:
         """The user's company, CRM function and rep."""
-        return fsk.user_defaults(self.engine, user)
+        # db.reading waits while another process holds a DuckDB file (two preheated
+        # Voila kernels start together); a bare engine.connect() would fail at once.
+        with db.reading(self.engine) as conn:
+            return fsk.user_defaults(conn, user)
 
     def company_of(self, user: str) -> str | None:
         """The user's default company, or ``None`` when the user is unknown."""
