@@ -12,14 +12,18 @@ Nothing here prints; failures are ``ForcedSyncError``s carrying one-line message
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from . import db, marking, runlog
 from .criteria import OBJECT_TYPES, PARAMETERS, Criteria, read_params_file
@@ -481,6 +485,34 @@ def _skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def _has_password(url: str) -> bool:
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # not a URL: the kernel will say so
+        return False
+
+
+@contextlib.contextmanager
+def _kernel_env(name: str, value: str | None) -> Iterator[None]:
+    """Set an environment variable for the kernel papermill starts, then restore it.
+
+    A URL with a password goes to the kernel this way, never as a parameter: the
+    parameters are written into the executed notebook, which is kept as an artifact.
+    """
+    if value is None:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def execute_job(
     params: Mapping[str, Any],
     *,
@@ -507,7 +539,9 @@ def execute_job(
         output_dir: directory for ``job.ipynb``, ``summary.json`` and the log; its
             ``summary.json`` is replaced.
         db_url: database URL or DuckDB path (a relative path is taken from the
-            current directory); None: the kernel's FORCEDSYNC_DB_URL...
+            current directory); None: the kernel's FORCEDSYNC_DB_URL... A URL
+            with a password reaches the kernel through FORCEDSYNC_DB_URL, so that
+            the executed notebook never shows it.
         operator: the connected user; None: the kernel resolves it.
         commit: force (True) or preview only.
         now: the run's clock (ISO text).
@@ -538,6 +572,9 @@ def execute_job(
     url = _text(db_url)
     if url is not None and "://" not in url:
         url = str(Path(url).expanduser().resolve())
+    secret_url = url if url is not None and _has_password(url) else None
+    if secret_url is not None:
+        url = None  # the kernel reads it from FORCEDSYNC_DB_URL, see below
     # Every criterion is passed, None when not given: the job means exactly what
     # 'forcedsync force' means with the same criteria, not the notebook's defaults.
     parameters: dict[str, Any] = {name.upper(): None for name in PARAMETERS}
@@ -550,18 +587,19 @@ def execute_job(
         NOW=_text(now),
     )
     try:
-        pm.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name=kernel_name,
-            progress_bar=False,
-            log_output=False,
-            # The kernel's own log (ipykernel's warning about unencrypted TCP, the
-            # "KeyboardInterrupt caught" of the shutdown after a failed cell) would go
-            # to this process's stderr, which carries only the error line.
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
+        with _kernel_env("FORCEDSYNC_DB_URL", secret_url):
+            pm.execute_notebook(
+                str(source),
+                str(target),
+                parameters=parameters,
+                kernel_name=kernel_name,
+                progress_bar=False,
+                log_output=False,
+                # The kernel's own log (ipykernel's warning about unencrypted TCP,
+                # the "KeyboardInterrupt caught" of the shutdown after a failed cell)
+                # would go to this process's stderr, which carries only the error.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
     except pm.PapermillExecutionError as exc:
         raise JobError(_message(exc.ename, exc.evalue), target, exc.ename) from None
     except Exception as exc:  # kernel missing or dead, unreadable notebook...

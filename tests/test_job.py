@@ -307,9 +307,17 @@ def test_job_commit_writes_what_force_writes(
     )
     assert code == 0, err
     out = tmp_path / "out"
-    code, stdout, err = finish(job_cli(twin, out, "--params", str(params), "--commit"))
+    # On PostgreSQL the URL carries a password (the test server trusts local users):
+    # it reaches the kernel through the environment, never the kept notebook.
+    url = twin.replace("postgres@", "postgres:s3cret@")
+    code, stdout, err = finish(job_cli(url, out, "--params", str(params), "--commit"))
     assert code == 0, err
     assert err == ""
+    injected = nbformat.read(out / "job.ipynb", as_version=4).cells[2]
+    assert "injected-parameters" in injected.metadata["tags"]
+    assert ("DB_URL = None" in injected.source) == ("s3cret" in url)
+    assert "s3cret" not in (out / "job.ipynb").read_text()
+    assert "s3cret" not in (out / "summary.json").read_text()
     assert syncdata_rows(jobbed) == syncdata_rows(forced)
     assert set(pending(jobbed)) >= EXPECTED
     assert fsy_state(jobbed) == fsy_state(forced)
