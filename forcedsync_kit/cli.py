@@ -50,13 +50,13 @@ def db_option(func: F) -> F:
         "--db",
         "db_url",
         metavar="URL",
-        help="Database URL or DuckDB file path (default: $FORCEDSYNC_DB, "
-        "else ./forcedsync.duckdb).",
+        help="Database URL or DuckDB file path (default: $FORCEDSYNC_DB_URL, "
+        "$FORCEDSYNC_DB, else ./forcedsync.duckdb).",
     )(func)
 
 
 def criteria_options(func: F) -> F:
-    """The options shared by ``preview`` and ``force`` (and ``job``)."""
+    """The options shared by ``preview`` and ``force``."""
     options = [
         click.option(
             "--operator",

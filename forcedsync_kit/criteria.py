@@ -416,6 +416,8 @@ def _parse_functions(value: object) -> tuple[int, ...]:
 
 
 def _parse_staledays(value: object) -> int:
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return 7
     try:
         if isinstance(value, bool):
             raise ValueError

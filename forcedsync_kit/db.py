@@ -123,7 +123,9 @@ def connect(url: str | URL | None = None) -> Engine:
     return sa.create_engine(u, **kwargs)
 
 
-_BUSY = re.compile(r"lock|conflicting|being used|Could not set lock", re.IGNORECASE)
+# DuckDB's message when another process holds the file ("IO Error: Could not set lock on
+# file ...: Conflicting lock is held in ...").
+_BUSY = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
 
 
 def _open(engine: Engine, timeout: float) -> Connection:
@@ -154,7 +156,18 @@ def _open(engine: Engine, timeout: float) -> Connection:
 def _timeout(timeout: float | None) -> float:
     if timeout is not None:
         return timeout
-    return float(os.environ.get("FORCEDSYNC_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT))
+    raw = os.environ.get("FORCEDSYNC_BUSY_TIMEOUT", "")
+    if raw.strip() == "":
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise BackendError(
+            f"FORCEDSYNC_BUSY_TIMEOUT={raw!r} is not a number of seconds (e.g. 60)."
+        )
+    return value
 
 
 @contextlib.contextmanager
@@ -175,15 +188,33 @@ def writing(engine: Engine, timeout: float | None = None) -> Iterator[Connection
     runs never interleave their reads and writes (NOT EXISTS alone would not stop two
     concurrent inserts). DuckDB has one writer process per file; ``_open`` waits for it.
     """
-    conn = _open(engine, _timeout(timeout))
+    wait = _timeout(timeout)
+    conn = _open(engine, wait)
     try:
         with conn.begin():
             if capabilities(conn).advisory_lock:
-                key = sa.bindparam("k", _PG_LOCK_KEY, type_=sa.BigInteger)
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+                _advisory_lock(conn, wait)
             yield conn
     finally:
         conn.close()
+
+
+def _advisory_lock(conn: Connection, wait: float) -> None:
+    """Take the writers' advisory lock, waiting at most ``wait`` seconds."""
+    ms = f"{max(1, int(wait * 1000))}ms"
+    conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": ms})
+    key = sa.bindparam("k", _PG_LOCK_KEY, type_=sa.BigInteger)
+    try:
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    except sa.exc.OperationalError as exc:
+        if "lock timeout" not in str(exc):
+            raise
+        raise BackendError(
+            f"Database {masked(conn.engine.url)!r} is busy: another forcedsync run has "
+            f"held the write lock for over {wait:g} s; try again when it has finished."
+        ) from None
+    # Back to no limit for the run's own statements (row locks of other programs).
+    conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))
 
 
 # --- schema --------------------------------------------------------------------------

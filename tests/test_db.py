@@ -107,3 +107,27 @@ def test_trace_sees_a_handful_of_statements_per_force(engine: sa.Engine) -> None
     ]
     assert writes == ["INSERT", "INSERT", "DELETE", "INSERT", "INSERT", "INSERT"]
     assert len(seen) < 40  # independent of the 50 records: no per-record statements
+
+
+def test_postgres_writer_waits_for_the_lock_then_fails(backend: str) -> None:
+    if not backend.startswith("postgresql"):
+        pytest.skip("the advisory lock is PostgreSQL's")
+    engine = db.connect(backend)
+    holder = db.connect(backend)
+    with db.writing(holder):  # another run holds the writers' lock
+        started = time.monotonic()
+        busy = pytest.raises(BackendError, match="is busy: another forcedsync run")
+        with busy, db.writing(engine, timeout=0.5):
+            pass
+        assert time.monotonic() - started < 10
+    with db.writing(engine, timeout=0.5) as conn:  # free again
+        assert conn.execute(sa.select(sa.literal(1))).scalar() == 1
+
+
+def test_bad_busy_timeout_setting_is_a_clear_error(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCEDSYNC_BUSY_TIMEOUT", "soon")
+    bad = pytest.raises(BackendError, match="FORCEDSYNC_BUSY_TIMEOUT='soon'")
+    with bad, db.reading(engine):
+        pass
