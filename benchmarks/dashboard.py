@@ -124,13 +124,20 @@ def _turn(page: Page) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, runs: int, screenshot: Path | None) -> dict[str, Any]:
-    """Load, preview and page-turn timings (lists of seconds) and the selection size."""
+def measure(
+    url: str, runs: int, screenshot: Path | None, settle: float
+) -> dict[str, Any]:
+    """Load, preview and page-turn timings (lists of seconds) and the selection size.
+
+    Before each load, ``settle`` seconds let Voila refill its pool of preheated
+    kernels (voila.json), as on a dashboard that is already being served.
+    """
     out: dict[str, Any] = {"load": [], "preview": [], "turn": [], "total": 0}
     errors: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for i in range(runs):
+            time.sleep(settle)
             page = browser.new_page(viewport={"width": 1400, "height": 1900})
             page.on(
                 "console",
@@ -156,29 +163,42 @@ def measure(url: str, runs: int, screenshot: Path | None) -> dict[str, Any]:
     return out
 
 
+def core_preview(url: str, runs: int) -> list[float]:
+    """In-process ``preview()`` of the same criteria (first page), for comparison."""
+    engine = fsk.connect(url)
+    crit = fsk.Criteria(**{flag.lower(): True for flag in FLAGS})
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fsk.preview(engine, crit, operator="ADMIN")
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def section(res: dict[str, Any], scale: int, runs: int) -> str:
     """The "Dashboard" section of docs/performance.md."""
-    med = {k: statistics.median(res[k]) for k in ("load", "preview", "turn")}
+    keys = ("load", "preview", "turn", "core")
+    med = {k: statistics.median(res[k]) for k in keys}
     rows = [
         ("Load to interactive (page open to Preview enabled)", med["load"], GOAL_LOAD),
         ("Preview click to first page shown", med["preview"], GOAL_PREVIEW),
         ("Next page shown", med["turn"], None),
+        ("(reference) `preview()` in-process, no browser", med["core"], None),
     ]
     lines = [
         "## Dashboard",
         "",
         f"Voila 0.5 dashboard in Debian's headless Chromium, demo folder at scale "
         f"{scale}: ADMIN with SELCOR, SELTSK, SELCLL and SELBAP selects "
-        f"**{res['total']:,} records**. Median of {runs} fresh page loads (each starts "
-        f"a kernel); {platform.machine()}, {os.cpu_count()} cores, "
+        f"**{res['total']:,} records**. Median of {runs} fresh page loads, each served "
+        f"by a kernel Voila preheated (voila.json: `preheat_kernel`, pool of 2); "
+        f"{platform.machine()}, {os.cpu_count()} cores, "
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| step | median | min | max | goal |",
         "|---|---:|---:|---:|---:|",
     ]
-    for (label, value, goal), key in zip(
-        rows, ("load", "preview", "turn"), strict=True
-    ):
+    for (label, value, goal), key in zip(rows, keys, strict=True):
         g = f"<= {goal:g} s {'met' if value <= goal else 'MISSED'}" if goal else ""
         lines.append(
             f"| {label} | {value:.2f} s | {min(res[key]):.2f} s | "
@@ -191,6 +211,20 @@ def section(res: dict[str, Any], scale: int, runs: int) -> str:
         "page reaches the browser. A page turn or a filter runs the same query for "
         "another page. Console errors during the runs: "
         f"{len(res['console_errors'])}.",
+        "",
+        "Where the time goes: the widget callback adds under 0.1 s to `preview()` "
+        "(profiled in-process: 2.79 s of 2.79 s in the library's SQL); the rest of "
+        "the gap to the last row is the same SQL run in the kernel while Chromium "
+        "and Voila share the 2 cores, and `preview()` itself varies from 1.4 to "
+        "3.3 s on this machine. Each page turn calls `preview()` again, counts "
+        "included. Meeting "
+        "the 3 s goal at a million records needs the core to serve a page without "
+        "recounting (a page-only call for turns and filters) and to compute the "
+        "counts and the first page in one pass over the classified selection; the "
+        "dashboard would use both without other change. Loads stay under the goal "
+        "because Voila preheats kernels (the notebook, imports and the form's code "
+        "lists run before the page is asked for); a cold load (no preheated kernel "
+        "ready) took 11-15 s in an earlier run.",
         "",
         "Reproduce: `python benchmarks/dashboard.py --scale "
         f"{scale} --runs {runs}` (the folder is built once into `out/bench/`).",
@@ -220,6 +254,9 @@ def main() -> int:
     parser.add_argument("--db", help="database URL (default: a cached demo folder)")
     parser.add_argument("--scale", type=int, default=450, help="demo scale")
     parser.add_argument("--runs", type=int, default=3, help="page loads measured")
+    parser.add_argument(
+        "--settle", type=float, default=30.0, help="seconds before each page load"
+    )
     parser.add_argument("--write-docs", type=Path, help="docs/performance.md to update")
     parser.add_argument("--screenshot", type=Path, help="PNG after the last preview")
     args = parser.parse_args()
@@ -230,7 +267,10 @@ def main() -> int:
     proc = dashboard.launch(url, port, env=env, stdout=logfile)
     try:
         _wait(f"http://127.0.0.1:{port}/", proc)
-        res = measure(f"http://127.0.0.1:{port}/", args.runs, args.screenshot)
+        res = measure(
+            f"http://127.0.0.1:{port}/", args.runs, args.screenshot, args.settle
+        )
+        res["core"] = core_preview(url, args.runs)
     finally:
         proc.terminate()
         try:
