@@ -25,6 +25,7 @@ from .errors import (
     RunNotFoundError,
     UserResolutionError,
 )
+from .lookup import Overview, codes, overview
 from .marking import force, preview, undo
 from .outlook import PendingCount, SyncResult, pending_summary, synchronize
 from .results import (
@@ -52,6 +53,7 @@ __all__ = [
     "ForcedSyncError",
     "MarkingError",
     "ObjectType",
+    "Overview",
     "PendingCount",
     "Outcome",
     "PreviewResult",
@@ -62,6 +64,7 @@ __all__ = [
     "SyncResult",
     "UndoResult",
     "UserResolutionError",
+    "codes",
     "connect",
     "detailed_log",
     "force",
@@ -69,6 +72,7 @@ __all__ = [
     "init_db",
     "list_runs",
     "masked",
+    "overview",
     "pending_summary",
     "preview",
     "resolve_operator",

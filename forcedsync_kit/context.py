@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import db
 from . import schema as s
 from .criteria import MAX_CODE_LEN, Criteria, ObjectType
 from .errors import CriteriaError, UserResolutionError
@@ -90,7 +91,7 @@ def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunConte
         UserResolutionError: the user is unknown.
     """
     if isinstance(conn_or_engine, sa.Engine):
-        with conn_or_engine.connect() as conn:
+        with db.reading(conn_or_engine) as conn:
             return user_defaults(conn, user)
     conn = conn_or_engine
     code = user.strip().upper()
