@@ -40,6 +40,7 @@ from reliability_helpers import (
 from forcedsync_kit import db, marking
 from forcedsync_kit import schema as s
 from forcedsync_kit.criteria import Criteria
+from forcedsync_kit.errors import RunNotFoundError
 
 USER = "SALES"
 OPERATORS = ("ADMIN", "OP2", "OP3")
@@ -365,6 +366,7 @@ def test_force_racing_the_synchronization(
             assert dup == []
 
 
+@pytest.mark.slow
 def test_two_duckdb_commands_at_once_both_succeed(tmp_path: Path) -> None:
     """DuckDB has one writer process per file: a second ``forcedsync force`` waits for
     the first instead of failing, and the result is a serial one."""
@@ -400,3 +402,33 @@ def test_two_duckdb_commands_at_once_both_succeed(tmp_path: Path) -> None:
     check_serial(engine, plans, {o["run_id"]: o for o in outs}, before)
     assert sorted(o["written"] for o in outs)[0] == 0
     engine.dispose()
+
+
+@pytest.mark.slow
+def test_the_same_run_undone_twice_at_once(
+    pg: tuple[str, sa.Engine, list[Key]],
+) -> None:
+    """Two operators undo the same run at the same moment: one undo restores the queue
+    exactly, the other is refused (already undone) and changes nothing."""
+    url, engine, records = pg
+    with racing(2) as pool:
+        for n in range(3):
+            reseed(engine, records, seed=400 + n)
+            s0 = syncdata(engine)
+            f1 = marking.force(engine, Criteria.from_params(C), operator="ADMIN")
+            futures = [
+                pool.submit(worker_task, url, "undo", op, f1.run_id)
+                for op in ("OP2", "OP3")
+            ]
+            outcomes: list[Any] = []
+            for f in futures:
+                try:
+                    outcomes.append(f.result(timeout=120))
+                except RunNotFoundError as exc:
+                    outcomes.append(exc)
+            done = [o for o in outcomes if isinstance(o, dict)]
+            refused = [o for o in outcomes if isinstance(o, RunNotFoundError)]
+            assert len(done) == 1 and len(refused) == 1, outcomes
+            assert "already undone" in str(refused[0])
+            assert (done[0]["restored"], done[0]["kept"]) == (f1.written, 0)
+            assert syncdata(engine) == s0

@@ -697,3 +697,62 @@ def test_numeric_looking_codes_in_a_yaml_file_are_kept_as_written(
         {"SELCOR": "1", "CORDEB": "0012", "CORFIN": "0012"}
     )
     assert (from_file.cordeb, from_file.corfin) == (from_line.cordeb, from_line.corfin)
+
+
+@pytest.mark.parametrize(
+    "run_id",
+    [INJECTION, "%", "_" * 32, "", " ", "x" * 5000, "' OR status='DONE"],
+    ids=["sql", "percent", "underscores", "empty", "blank", "long", "quote"],
+)
+def test_undo_and_log_of_a_hostile_run_id(folder: Folder, run_id: str) -> None:
+    """A run id is looked up literally: undo and log refuse an unknown one (exit 1,
+    one line), and nothing is undone, even with a real run in the history."""
+    done = marking.force(
+        folder.engine, Criteria(seltsk=True), operator="ADMIN", now=NOW
+    )
+    try:
+        before = state(folder.engine)
+        for command in (["undo", "--yes"], ["undo"], ["log"]):
+            result = CliRunner().invoke(
+                cli,
+                [command[0], "--db", folder.url, "--run", run_id, *command[1:]]
+                + (["--operator", "ADMIN"] if command[0] == "undo" else []),
+            )
+            assert result.exit_code == 1, (command, result.output, result.exception)
+            err = result.stderr.strip()
+            assert err.startswith("Error: ") and "\n" not in err, err
+            assert "run" in err.lower()
+            assert state(folder.engine) == before
+    finally:
+        marking.undo(folder.engine, done.run_id, operator="ADMIN")
+
+
+@pytest.mark.parametrize("operator", ["NOACC", "INACT", "NOBODY", INJECTION])
+def test_undo_refused_to_an_operator_without_the_right(
+    folder: Folder, operator: str
+) -> None:
+    done = marking.force(
+        folder.engine, Criteria(seltsk=True), operator="ADMIN", now=NOW
+    )
+    try:
+        before = state(folder.engine)
+        result = CliRunner().invoke(
+            cli,
+            [
+                "undo",
+                "--db",
+                folder.url,
+                "--run",
+                done.run_id,
+                "--operator",
+                operator,
+                "--yes",
+            ],
+        )
+        assert result.exit_code == 1, result.output
+        assert_one_sentence(
+            result.stderr.strip()[len("Error: ") :], "operator", [operator]
+        )
+        assert state(folder.engine) == before
+    finally:
+        marking.undo(folder.engine, done.run_id, operator="ADMIN")

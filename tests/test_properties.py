@@ -145,6 +145,12 @@ def folders(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
         }
         for t in ("COR", "TSK", "CLL", "BAP")
     ]
+    # SPEC §4.3: a type is also gated for a user whose SYNCPAR allows neither creating
+    # nor updating it in Outlook (one flag alone at 1 does not gate it).
+    for sp in d["syncpar"]:
+        for obj in draw(st.sets(st.sampled_from(s.SYNC_OBJECTS), max_size=1)):
+            sp[f"{obj}otkcre"] = 1
+            sp[f"{obj}otkupd"] = draw(st.sampled_from([1, 2]))
     bpcs = draw(st.lists(st.sampled_from(BPC_CODES), unique=True, max_size=4))
     d["bpcustomer"] = [
         {
@@ -349,13 +355,19 @@ def _who(data: dict[str, list[dict[str, Any]]], cr: Criteria) -> Who:
     return Who(user=user, company=cr.cpy or "FR10", rep=rep)
 
 
-def _active_types(data: dict[str, list[dict[str, Any]]]) -> set[str]:
-    return {
+def _active_types(data: dict[str, list[dict[str, Any]]], user: str) -> set[str]:
+    folder = {
         r["param"][7:]
         for r in data["adoval"]
         if r["param"].startswith("CRMSYNC")
         and len(r["param"]) == 10
         and r["valeur"] != "1"
+    }
+    sp = next(r for r in data["syncpar"] if r["sypusr"] == user)
+    return {
+        t
+        for t in folder
+        if not (sp[f"{t.lower()}otkcre"] == 1 and sp[f"{t.lower()}otkupd"] == 1)
     }
 
 
@@ -369,7 +381,7 @@ def test_force_matches_reference_and_undo_restores(
     clear(engine)
     load(engine, data)
     who = _who(data, cr)
-    keys = reference_selection(data, cr, who, _active_types(data))
+    keys = reference_selection(data, cr, who, _active_types(data, who.user))
     expected = reference_outcomes(
         data, keys, user=who.user, now=NOW, staledays=cr.staledays, only_oop=cr.onlyoop
     )
