@@ -432,3 +432,29 @@ def test_the_same_run_undone_twice_at_once(
             assert "already undone" in str(refused[0])
             assert (done[0]["restored"], done[0]["kept"]) == (f1.written, 0)
             assert syncdata(engine) == s0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="db.writing takes one advisory lock key for the whole PostgreSQL database, "
+    "so a run in one schema (X3 folder) blocks and, after FORCEDSYNC_BUSY_TIMEOUT, "
+    "fails runs in every other schema (bug reported in issue #6)",
+)
+def test_a_run_in_another_folder_does_not_block(
+    pg: tuple[str, sa.Engine, list[Key]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """X3 keeps each folder in its own schema. The write lock serialises the writers of
+    one folder's SYNCDATA; a long run in another folder must not make this one wait
+    or fail 'busy'."""
+    url, engine, _ = pg
+    other = pg_url_or_skip()
+    try:
+        other_engine = db.connect(other)
+        db.init(other_engine)
+        monkeypatch.setenv("FORCEDSYNC_BUSY_TIMEOUT", "2")
+        with db.writing(other_engine):  # a long run in the other folder
+            done = marking.force(engine, Criteria.from_params(A), operator="ADMIN")
+        assert done.run_id
+        other_engine.dispose()
+    finally:
+        drop_pg_schema(other)

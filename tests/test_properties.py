@@ -39,8 +39,10 @@ from forcedsync_kit import schema as s
 from forcedsync_kit.criteria import Criteria
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0)
+#: Examples per test; FORCEDSYNC_PROP_EXAMPLES=500 for a long local hunt.
+EXAMPLES = int(os.environ.get("FORCEDSYNC_PROP_EXAMPLES", "25"))
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=os.environ.get("CI") == "true",  # CI: the same examples every run
     suppress_health_check=[
@@ -421,7 +423,7 @@ def test_force_matches_reference_and_undo_restores(
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=15)
+@settings(SETTINGS, max_examples=max(1, EXAMPLES * 3 // 5))
 @given(data=folders(), cr=criteria(), second=criteria())
 def test_undo_of_an_older_run_never_loses_a_later_one(
     db_engine: sa.Engine,
