@@ -756,3 +756,47 @@ def test_undo_refused_to_an_operator_without_the_right(
         assert state(folder.engine) == before
     finally:
         marking.undo(folder.engine, done.run_id, operator="ADMIN")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="force commits, then runlog.write_log raises a bare OSError: the command "
+    "dies with a traceback and never says the run was committed (bug reported in "
+    "issue #6)",
+)
+def test_an_unwritable_log_path_is_reported_in_one_line(folder: Folder) -> None:
+    """STYLE §5: the CLI turns every failure into one 'Error:' line and exit 1. With a
+    --log that cannot be written, either nothing is forced, or the message says which
+    run was committed (so that nobody forces or undoes it blindly)."""
+    before = state(folder.engine)
+    target = "/proc/forcedsync-nope/run.log"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "force",
+            "--db",
+            folder.url,
+            "--operator",
+            "ADMIN",
+            "-p",
+            "SELTSK=1",
+            "--yes",
+            "--log",
+            target,
+        ],
+    )
+    after = state(folder.engine)
+    committed = [r for r in after["fsyrun"] if r not in before["fsyrun"]]
+    try:
+        assert result.exit_code == 1
+        assert isinstance(result.exception, SystemExit), result.exception
+        err = result.stderr.strip()
+        assert err.startswith("Error: ") and "\n" not in err, err
+        assert target in err
+        if committed:
+            assert committed[0][0] in err
+        else:
+            assert after == before
+    finally:
+        for run in committed:
+            marking.undo(folder.engine, run[0], operator="ADMIN")
