@@ -10,7 +10,9 @@ import functools
 import json
 import logging
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -271,6 +273,28 @@ def preview(
         _print_preview(res)
 
 
+def _check_writable(path: str) -> None:
+    """Refuse, before anything is written, a log file that cannot be created."""
+    target = Path(path)
+    try:
+        if target.is_dir():
+            raise IsADirectoryError(21, "Is a directory")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            with open(target, "a", encoding="utf-8"):
+                pass
+        else:  # probe the folder without leaving the log file behind
+            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".fsy-"):
+                pass
+    except OSError as exc:
+        raise CriteriaError(
+            "--log",
+            path,
+            f"--log {path} cannot be written ({exc.strerror or exc}); nothing was "
+            f"forced.",
+        ) from None
+
+
 def _log_target(res: ForceResult, log: str | None) -> str | None:
     if log:
         return log
@@ -316,12 +340,23 @@ def force(
             _print_preview(res)
             click.echo(f"Nothing written: add --yes to force {res.to_write} record(s).")
         return
+    if log:
+        _check_writable(log)
     done = marking.force(
         engine, criteria, operator=operator, now=now, progress=_progress
     )
     target = _log_target(done, log)
     if target:
-        runlog.write_log(engine, done.run_id, target, details=criteria.flgtrcdet)
+        try:
+            runlog.write_log(engine, done.run_id, target, details=criteria.flgtrcdet)
+        except OSError as exc:
+            click.echo(
+                f"Error: run {done.run_id} was committed ({done.written} record(s) "
+                f"marked R), but its log could not be written to {target}: "
+                f"{exc.strerror or exc}; use 'forcedsync log --run {done.run_id}'.",
+                err=True,
+            )
+            sys.exit(1)
     rows, _ = runlog.run_records(engine, done.run_id, page=page, page_size=page_size)
     if as_json:
         out = done.to_json_dict()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from . import db
 from . import schema as s
 from .criteria import MAX_CODE_LEN, Criteria, ObjectType
-from .errors import CriteriaError, UserResolutionError
+from .errors import UserResolutionError
 from .results import RunContext
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,13 @@ def folder_flag(conn: Connection, name: str) -> bool:
 
 def _check_code(field: str, value: str) -> None:
     if len(value) > MAX_CODE_LEN:
-        raise CriteriaError(field, value, f"{field}={value[:30]!r}... is too long.")
+        raise UserResolutionError(
+            field, value, f"{field} {value[:30]!r}... is not a user code (too long)."
+        )
+    if any(ord(ch) < 32 for ch in value):
+        raise UserResolutionError(
+            field, value, f"{field} {value!r} is not a user code (control character)."
+        )
 
 
 def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunContext:

@@ -451,17 +451,13 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
             "params", str(path), f"Cannot read parameters file {str(path)!r}: {exc}."
         ) from None
     try:
-        if p.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml  # local: only file reading needs it
-
-            data = yaml.safe_load(text)
+        data = json.loads(text) if p.suffix.lower() == ".json" else _load_yaml(text)
     except Exception as exc:  # json/yaml errors have no common base
+        first = " ".join(str(exc).split("\n")[0].split()).rstrip(".:")
         raise CriteriaError(
             "params",
             str(path),
-            f"Parameters file {str(path)!r} does not parse: {exc}".rstrip(".") + ".",
+            f"Parameters file {str(path)!r} does not parse: {first}.",
         ) from None
     if data is None:
         data = {}
@@ -472,6 +468,27 @@ def read_params_file(path: str | Path) -> dict[str, Any]:
             f"Parameters file {str(path)!r} must hold a mapping of NAME: value.",
         )
     return data
+
+
+_YAML_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML with every scalar kept as written (``CORDEB: 0012`` stays '0012', not 10).
+
+    The criteria parse their own values; YAML's implicit typing would turn codes that
+    look like numbers, dates or booleans into something else. Null spellings mean empty.
+    """
+    import yaml  # local: only file reading needs it
+
+    def plain(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return None if node in _YAML_NULLS else node
+
+    return plain(yaml.load(text, Loader=yaml.BaseLoader))  # noqa: S506 (no objects)
 
 
 #: SPEC parameter names (lower case) in screen order.

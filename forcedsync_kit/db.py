@@ -30,9 +30,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_DB = "forcedsync.duckdb"
 #: How long a DuckDB writer waits for another process to release the file (seconds).
 DEFAULT_BUSY_TIMEOUT = 60.0
-# Constant key of the PostgreSQL transaction-scoped advisory lock taken by every
-# SYNCDATA writer of the toolkit ("FSYD6" in ASCII).
-_PG_LOCK_KEY = 0x4653594436
+# First key of the PostgreSQL transaction-scoped advisory lock taken by every SYNCDATA
+# writer of the toolkit ("FSYD" in ASCII); the second is the schema's hash.
+_PG_LOCK_CLASS = 0x46535944
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +203,12 @@ def _advisory_lock(conn: Connection, wait: float) -> None:
     """Take the writers' advisory lock, waiting at most ``wait`` seconds."""
     ms = f"{max(1, int(wait * 1000))}ms"
     conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": ms})
-    key = sa.bindparam("k", _PG_LOCK_KEY, type_=sa.BigInteger)
+    # One lock per schema: X3 keeps each folder in its own schema, and a run in one
+    # folder must not wait for a run in another.
+    cls = sa.bindparam("k", _PG_LOCK_CLASS, type_=sa.Integer)
+    obj = sa.func.hashtext(sa.func.current_schema())
     try:
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(cls, obj)))
     except sa.exc.OperationalError as exc:
         if "lock timeout" not in str(exc):
             raise

@@ -205,10 +205,12 @@ class RunInfo:
     params: Mapping[str, Any] = field(default_factory=dict)
     undo_run_id: str | None = None
     target_run_id: str | None = None
+    restored: int | None = None
+    kept: int | None = None
 
     @property
     def written(self) -> int:
-        """R rows the run wrote."""
+        """R rows the run wrote (0 for an undo)."""
         return total_written(self.counts)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -229,6 +231,8 @@ class RunInfo:
             "params": dict(self.params),
             "undo_run_id": self.undo_run_id,
             "target_run_id": self.target_run_id,
+            "restored": self.restored,
+            "kept": self.kept,
         }
 
 

@@ -25,6 +25,10 @@ CHUNK = 50_000
 
 
 def _info(row: Any) -> RunInfo:
+    counts = json.loads(row.counts) if row.counts else {}
+    tally: dict[str, int] = {}
+    if row.runkind == "UNDO":  # an undo stores {"restored": n, "kept": m}
+        tally, counts = counts, {}
     return RunInfo(
         run_id=row.runid,
         kind=row.runkind,
@@ -35,11 +39,13 @@ def _info(row: Any) -> RunInfo:
         ended=row.ended,
         now=row.runclock,
         status=row.status,
-        counts=json.loads(row.counts) if row.counts else {},
+        counts=counts,
         warnings=tuple(json.loads(row.warnings)) if row.warnings else (),
         params=json.loads(row.criteria) if row.criteria else {},
         undo_run_id=row.undorun,
         target_run_id=row.targetrun,
+        restored=tally.get("restored"),
+        kept=tally.get("kept"),
     )
 
 
@@ -167,7 +173,10 @@ def summary_lines(info: RunInfo) -> list[str]:
             )
         lines.append(f"Records written (R): {info.written}")
     else:
-        lines.append(f"Undo of {info.target_run_id}: {json.dumps(dict(info.counts))}")
+        lines.append(
+            f"Undo of {info.target_run_id}: {info.restored} record(s) restored, "
+            f"{info.kept} left as they are"
+        )
     lines += [f"Warning: {w}" for w in info.warnings]
     return lines
 

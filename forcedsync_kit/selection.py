@@ -27,7 +27,13 @@ WRITTEN_OUTCOMES = (str(Outcome.INSERT), str(Outcome.SUPERSEDE))
 
 
 def _range(col: Any, lo: Any, hi: Any) -> list[ColumnElement[bool]]:
-    """Inclusive range; an empty bound is open (SPEC §3)."""
+    """Inclusive range; an empty bound is open (SPEC §3).
+
+    Code ranges compare codes as strings byte by byte (COLLATE "C"), whatever the
+    database's default collation, so '_' or '-' order alike on every backend.
+    """
+    if isinstance(lo, str) or isinstance(hi, str):
+        col = col.collate("C")
     out: list[ColumnElement[bool]] = []
     if lo is not None:
         out.append(col >= lo)

@@ -434,12 +434,6 @@ def test_the_same_run_undone_twice_at_once(
             assert syncdata(engine) == s0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="db.writing takes one advisory lock key for the whole PostgreSQL database, "
-    "so a run in one schema (X3 folder) blocks and, after FORCEDSYNC_BUSY_TIMEOUT, "
-    "fails runs in every other schema (bug reported in issue #6)",
-)
 def test_a_run_in_another_folder_does_not_block(
     pg: tuple[str, sa.Engine, list[Key]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

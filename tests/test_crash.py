@@ -206,13 +206,6 @@ def test_force_killed_mid_run_leaves_no_trace(
     engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RunInfo.to_json_dict reads an UNDO run's counts "
-    "{'restored': n, 'kept': m} as per-type dicts: 'forcedsync runs --json' "
-    "dies with TypeError once an undo is in the history (bug reported in "
-    "issue #6)",
-)
 def test_history_reads_as_json_after_an_undo(tmp_path: Path) -> None:
     """After a run and its undo the history must still be readable by scripts
     (SPEC §4.7: the run history; STYLE §5: the CLI exits 0 or 1 with a message)."""

@@ -491,16 +491,7 @@ def test_refused_when_synchronization_is_off(folder: Folder) -> None:
     [
         ("missing.yaml", None, "missing.yaml"),
         ("list.yaml", "- SELCOR\n- SELTSK\n", "mapping"),
-        pytest.param(
-            "broken.yaml",
-            "SELCOR: [1\n",
-            "does not parse",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="read_params_file puts PyYAML's whole multi-line problem "
-                "report into the message (STYLE §5: one sentence; see issue #6)",
-            ),
-        ),
+        ("broken.yaml", "SELCOR: [1\n", "does not parse"),
         ("broken.json", '{"SELCOR": 1,', "does not parse"),
         ("unknown.yaml", "SELCOR: 1\nDROP TABLE syncdata: 1\n", "DROP TABLE SYNCDATA"),
         ("bad-date.json", '{"SELTSK": 1, "TSKDATDEB": "2026-02-30"}', "TSKDATDEB"),
@@ -651,24 +642,12 @@ def test_injection_in_a_range_is_forced_as_a_value_and_undone(folder: Folder) ->
     assert after["syncdata"] == before["syncdata"]
 
 
-# --- found while writing these tests (library files belong to another engineer) ------
+# --- bugs found while writing these tests, fixed since --------------------------------
 
 
-def test_operator_with_a_nul_character_is_refused(
-    folder: Folder, request: pytest.FixtureRequest
-) -> None:
-    """SPEC §4.2: an unknown operator is a refusal. The operator code is not checked for
-    control characters (USER and the codes of the criteria are), so on PostgreSQL a NUL
-    reaches the driver: preview raises a raw sqlalchemy DataError and force a
-    MarkingError with a logged traceback, instead of the refusal DuckDB gives."""
-    if folder.url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="context.check_operator does not refuse control "
-                "characters; PostgreSQL rejects NUL in text (bug reported in issue #6)",
-            )
-        )
+def test_operator_with_a_nul_character_is_refused(folder: Folder) -> None:
+    """SPEC §4.2: an unknown operator is a refusal, also when its code holds a control
+    character (PostgreSQL rejects NUL in text: it must never reach the driver)."""
     before = state(folder.engine)
     for run in (marking.preview, marking.force):
         with pytest.raises(ForcedSyncError) as info:
@@ -678,12 +657,6 @@ def test_operator_with_a_nul_character_is_refused(
     assert state(folder.engine) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read_params_file parses YAML with safe_load, so "
-    "CORDEB: 0012 becomes the octal integer 10 and selects contact '10' "
-    "(bug reported in issue #6)",
-)
 def test_numeric_looking_codes_in_a_yaml_file_are_kept_as_written(
     folder: Folder, tmp_path: Path
 ) -> None:
@@ -758,12 +731,6 @@ def test_undo_refused_to_an_operator_without_the_right(
         marking.undo(folder.engine, done.run_id, operator="ADMIN")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="force commits, then runlog.write_log raises a bare OSError: the command "
-    "dies with a traceback and never says the run was committed (bug reported in "
-    "issue #6)",
-)
 def test_an_unwritable_log_path_is_reported_in_one_line(folder: Folder) -> None:
     """STYLE §5: the CLI turns every failure into one 'Error:' line and exit 1. With a
     --log that cannot be written, either nothing is forced, or the message says which

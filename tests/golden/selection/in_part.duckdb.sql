@@ -11,4 +11,4 @@ WHERE lead.pstrep = 'R1') UNION SELECT 'COR' AS sydtyp, CAST(correspond.cornum A
 FROM correspond 
 WHERE correspond.cornum IN (SELECT correp.copnum 
 FROM correp 
-WHERE correp.coprep >= 'R1')) AS anon_1
+WHERE (correp.coprep COLLATE "C") >= 'R1')) AS anon_1
