@@ -116,8 +116,6 @@ def connect(url: str | URL | None = None) -> Engine:
     kwargs: dict[str, Any] = {}
     if u.get_backend_name() == "duckdb":
         kwargs["poolclass"] = NullPool
-        if u.database and u.database != ":memory:":
-            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs["pool_pre_ping"] = True
     return sa.create_engine(u, **kwargs)
@@ -128,7 +126,24 @@ def connect(url: str | URL | None = None) -> Engine:
 _BUSY = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
 
 
-def _open(engine: Engine, timeout: float) -> Connection:
+def _missing_file(engine: Engine) -> Path | None:
+    """The DuckDB file of the engine when it does not exist yet (else None)."""
+    name = engine.url.database
+    if engine.dialect.name != "duckdb" or not name or name == ":memory:":
+        return None
+    path = Path(name)
+    return None if path.exists() else path
+
+
+def _open(engine: Engine, timeout: float, create: bool = False) -> Connection:
+    missing = _missing_file(engine)
+    if missing is not None:
+        if not create:
+            raise BackendError(
+                f"Database file {str(missing)!r} does not exist: run 'forcedsync init' "
+                f"(or 'forcedsync demo') first, or give the right --db."
+            )
+        missing.parent.mkdir(parents=True, exist_ok=True)
     # Only opening is retried, never the work: the caller's block runs once.
     caps = capabilities(engine)
     deadline = time.monotonic() + timeout
@@ -181,15 +196,18 @@ def reading(engine: Engine, timeout: float | None = None) -> Iterator[Connection
 
 
 @contextlib.contextmanager
-def writing(engine: Engine, timeout: float | None = None) -> Iterator[Connection]:
+def writing(
+    engine: Engine, timeout: float | None = None, *, create: bool = False
+) -> Iterator[Connection]:
     """One flat transaction for a SYNCDATA writer, serialised against the others.
 
     On PostgreSQL the first statement takes a transaction-scoped advisory lock, so two
     runs never interleave their reads and writes (NOT EXISTS alone would not stop two
     concurrent inserts). DuckDB has one writer process per file; ``_open`` waits for it.
+    A DuckDB file that does not exist is refused unless ``create`` (``init`` only).
     """
     wait = _timeout(timeout)
-    conn = _open(engine, wait)
+    conn = _open(engine, wait, create=create)
     try:
         with conn.begin():
             if capabilities(conn).advisory_lock:
@@ -250,7 +268,7 @@ def init(engine: Engine) -> list[str]:
     Returns:
         The names of the tables that were created.
     """
-    with writing(engine) as conn:
+    with writing(engine, create=True) as conn:
         insp = sa.inspect(conn)
         existing = set(insp.get_table_names())
         missing = [t for t in schema.metadata.sorted_tables if t.name not in existing]

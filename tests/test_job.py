@@ -193,8 +193,8 @@ def test_job_parameters_merge_file_and_pairs(tmp_path: Path) -> None:
     f = tmp_path / "p.yaml"
     f.write_text("seltsk: 1\nTSKDATDEB: 2026-01-01\nSELCLL: true\n")
     got = job.job_parameters(f, ["SELCLL=0", "tskdatfin=2026-12-31"])
-    assert got == {
-        "SELTSK": 1,
+    assert got == {  # YAML values stay as written; Criteria parses them
+        "SELTSK": "1",
         "TSKDATDEB": "2026-01-01",
         "SELCLL": "0",
         "TSKDATFIN": "2026-12-31",
