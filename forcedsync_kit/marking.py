@@ -35,7 +35,7 @@ from .selection import (
     classify,
     compile_selection,
     describe,
-    split_reasons,
+    record_row,
 )
 
 logger = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ def preview(
                 .offset((page - 1) * page_size)
                 .subquery("pg")
             )
-            records = tuple(_row(r) for r in conn.execute(describe(page_q)))
+            records = tuple(record_row(r) for r in conn.execute(describe(page_q)))
     return PreviewResult(
         context=plan.ctx,
         criteria=criteria,
@@ -229,19 +229,6 @@ def preview(
         page=page,
         page_size=page_size,
         skipped_types=plan.skipped,
-    )
-
-
-def _row(r: Any) -> RecordRow:
-    return RecordRow(
-        object_type=r.sydtyp,
-        record_key=r.sydkey,
-        outcome=r.outcome,
-        out_of_phase=bool(r.oop),
-        reasons=split_reasons(r.reasons),
-        description=r.descr,
-        date=r.recdate,
-        rep=r.rep,
     )
 
 

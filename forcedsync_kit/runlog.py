@@ -16,7 +16,7 @@ from . import schema as s
 from .criteria import OBJECT_TYPES, OUTCOMES
 from .errors import CriteriaError, RunNotFoundError
 from .results import RecordRow, RunInfo
-from .selection import describe, split_reasons
+from .selection import describe, record_row, split_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -132,19 +132,7 @@ def run_records(
             .offset((page - 1) * page_size)
             .subquery("pg")
         )
-        rows = [
-            RecordRow(
-                object_type=r.sydtyp,
-                record_key=r.sydkey,
-                outcome=r.outcome,
-                out_of_phase=bool(r.oop),
-                reasons=split_reasons(r.reasons),
-                description=r.descr,
-                date=r.recdate,
-                rep=r.rep,
-            )
-            for r in conn.execute(describe(pg))
-        ]
+        rows = [record_row(r) for r in conn.execute(describe(pg))]
     return rows, total
 
 

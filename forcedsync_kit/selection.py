@@ -17,7 +17,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from . import schema as s
 from .criteria import Action, Criteria, ObjectType, Outcome
-from .results import RunContext
+from .results import RecordRow, RunContext
 
 logger = logging.getLogger(__name__)
 
@@ -351,4 +351,18 @@ def describe(page: sa.Subquery) -> Select[Any]:
         .outerjoin(k, cll)
         .outerjoin(a, bap)
         .order_by(page.c.sydtyp, page.c.sydkey)
+    )
+
+
+def record_row(r: Any) -> RecordRow:
+    """A row of ``describe`` as the RecordRow that previews and run details show."""
+    return RecordRow(
+        object_type=r.sydtyp,
+        record_key=r.sydkey,
+        outcome=r.outcome,
+        out_of_phase=bool(r.oop),
+        reasons=split_reasons(r.reasons),
+        description=r.descr,
+        date=r.recdate,
+        rep=r.rep,
     )
