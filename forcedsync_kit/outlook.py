@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import shutil
@@ -29,16 +28,27 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-import vobject
-from icalendar import Calendar, Event, Todo
 from sqlalchemy.engine import Connection, Engine, Row
 
 from . import db
 from . import schema as s
-from .criteria import FUNCTIONS, OBJECT_TYPES, Action, ObjectType
+from ._formats import APPOINTMENT_MINUTES as APPOINTMENT_MINUTES
+from ._formats import PRODID as PRODID
+from ._formats import VCARD_VERSION as VCARD_VERSION
+from ._formats import (
+    _appointment,
+    _calendar_head,
+    _call,
+    _contact,
+    _deletion,
+    _Sink,
+    _task,
+)
+from ._syncqueue import _ACTIONS, _LEAVING, _acknowledge, _queue, _stage
+from .criteria import OBJECT_TYPES, ObjectType
 from .errors import ForcedSyncError, UserResolutionError
 
 logger = logging.getLogger(__name__)
@@ -49,34 +59,8 @@ EVENTS_FILE = "events.ics"
 DELETIONS_FILE = "deletions.json"
 #: Every file a synchronization may write into its output directory.
 OUTPUT_FILES = (CONTACTS_FILE, TASKS_FILE, EVENTS_FILE, DELETIONS_FILE)
-PRODID = "-//forcedsync//Sage X3 CRM Outlook stand-in//EN"
-VCARD_VERSION = "4.0"
-#: Length of an appointment that has a start time: BAPPOINT has an end date only.
-APPOINTMENT_MINUTES = 60
 #: Rows fetched per round trip while the queue is streamed into the files.
 CHUNK_SIZE = 5_000
-
-_ACTIONS = tuple(str(a) for a in Action)
-_LEAVING = (str(Action.DELETION), str(Action.USER_CHANGE))
-_YES = 2  # X3 local menu 1: 1 = no, 2 = yes
-
-# The read set, staged per transaction: temporary tables live in the connection (or
-# pg_temp), so concurrent synchronizations never see each other's. They are dropped
-# before commit; a rollback undoes their creation on both dialects.
-_stage_md = sa.MetaData()
-_queue = sa.Table(
-    "fsy_sync_queue",
-    _stage_md,
-    sa.Column("sydnum", sa.BigInteger),
-    sa.Column("sydtyp", sa.String(20)),
-    sa.Column("sydkey", sa.String(20)),
-    sa.Column("sydatttyp", sa.String(20)),
-    prefixes=["TEMPORARY"],
-)
-_links = sa.Table(
-    "fsy_sync_links", _stage_md, sa.Column("sylnum", sa.BigInteger),
-    prefixes=["TEMPORARY"],
-)  # fmt: skip
 
 
 def record_uid(object_type: str, record_key: str) -> str:
@@ -345,51 +329,6 @@ def _check_user(conn: Connection, code: str) -> None:
         )
 
 
-def _stage(conn: Connection, code: str) -> int:
-    """The read: stage the user's queue rows and the anomalies they resolve.
-
-    Returns the number of the user's rows left out (unknown type or action).
-    """
-    q, lk = s.syncdata, s.synclink
-    _queue.create(conn)
-    _links.create(conn)
-    known = sa.and_(
-        sa.func.coalesce(q.c.sydtyp, "").in_([str(t) for t in OBJECT_TYPES]),
-        sa.func.coalesce(q.c.sydatttyp, "").in_(_ACTIONS),
-        sa.func.coalesce(q.c.sydkey, "") != "",
-    )
-    rows = sa.select(q.c.sydnum, q.c.sydtyp, q.c.sydkey, q.c.sydatttyp)
-    rows = rows.where(q.c.sydusr == code, known)
-    conn.execute(sa.insert(_queue).from_select(list(_queue.c.keys()), rows))
-    unknown = sa.select(sa.func.count()).select_from(q)
-    left = _count(conn, unknown.where(q.c.sydusr == code, ~known))
-    resolved = sa.select(sa.literal(1)).where(
-        _queue.c.sydtyp == lk.c.syltyp, _queue.c.sydkey == lk.c.sylkey
-    )
-    links = sa.select(lk.c.sylnum).where(lk.c.sylusr == code, resolved.exists())
-    conn.execute(sa.insert(_links).from_select(["sylnum"], links))
-    return left
-
-
-def _acknowledge(conn: Connection) -> tuple[int, int]:
-    """Delete exactly the staged rows; return (SYNCDATA rows, SYNCLINK rows) removed."""
-    q, lk = s.syncdata, s.synclink
-    in_queue = q.c.sydnum.in_(sa.select(_queue.c.sydnum))
-    in_links = lk.c.sylnum.in_(sa.select(_links.c.sylnum))
-    # Counted in the same transaction, not from rowcount (STYLE §6).
-    rows = _count(conn, sa.select(sa.func.count()).select_from(q).where(in_queue))
-    links = _count(conn, sa.select(sa.func.count()).select_from(lk).where(in_links))
-    conn.execute(sa.delete(q).where(in_queue))
-    conn.execute(sa.delete(lk).where(in_links))
-    _links.drop(conn)
-    _queue.drop(conn)
-    return rows, links
-
-
-def _count(conn: Connection, stmt: sa.Select[Any]) -> int:
-    return int(conn.execute(stmt).scalar() or 0)
-
-
 def _publish(files: list[Path], target: Path, published: list[Path]) -> None:
     for src in files:
         dst = target / src.name
@@ -411,45 +350,6 @@ class _Export:
     deleted: dict[str, list[str]]
     files: list[Path]
     missing: int  # records queued but gone from X3
-
-
-class _Sink:
-    """One output file in the work directory, opened on its first item."""
-
-    def __init__(self, path: Path, head: bytes, sep: bytes, tail: bytes) -> None:
-        self.path, self.head, self.sep, self.tail = path, head, sep, tail
-        self.fh: IO[bytes] | None = None
-
-    def add(self, data: bytes) -> None:
-        if self.fh is None:
-            self.fh = self.path.open("xb")
-            self.fh.write(self.head)
-        else:
-            self.fh.write(self.sep)
-        self.fh.write(data)
-
-    def close(self) -> Path | None:
-        if self.fh is None:
-            return None
-        self.fh.write(self.tail)
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
-        return self.path
-
-    def abort(self) -> None:
-        if self.fh is not None:
-            self.fh.close()
-
-
-def _calendar_head() -> tuple[bytes, bytes]:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    text = cal.to_ical()
-    tail = b"END:VCALENDAR\r\n"
-    return text[: -len(tail)], tail
 
 
 @contextlib.contextmanager
@@ -516,13 +416,6 @@ def _warnings(code: str, left: int, missing: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _deletion(typ: str, row: Row[Any], uid: str) -> bytes:
-    """A deletions.json entry: A wins over P; a record gone from X3 counts as A."""
-    action = Action.USER_CHANGE if row.leaving and not row.deleted else Action.DELETION
-    entry = {"SYDTYP": typ, "SYDKEY": row.key, "UID": uid, "action": str(action)}
-    return json.dumps(entry).encode("utf-8")
-
-
 def _records(kind: _Kind) -> sa.Select[Any]:
     """Staged records of one type, one row each, outer-joined to their X3 record."""
     qc = _queue.c
@@ -538,114 +431,6 @@ def _records(kind: _Kind) -> sa.Select[Any]:
     joined = keys.outerjoin(kind.table, kind.key == keys.c.key)
     cols = [keys.c.key, keys.c.leaving, keys.c.deleted, kind.key.label("found")]
     return sa.select(*cols, *kind.columns).select_from(joined).order_by(keys.c.key)
-
-
-# --- items -------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else value.replace(tzinfo=dt.UTC, microsecond=0)
-
-
-def _contact(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
-    """vCard 4.0: vobject writes 3.0 unless told; 4.0 shares 3.0's syntax."""
-    card = vobject.vCard()
-    card.add("version").value = VCARD_VERSION
-    uid_line = card.add("uid")
-    uid_line.value = uid
-    uid_line.params["VALUE"] = ["text"]  # RFC 6350 §6.7.6: a UID that is no URI
-    card.add("kind").value = "individual"
-    first, last = _text(row.first_name), _text(row.last_name)
-    card.add("fn").value = " ".join(p for p in (first, last) if p) or row.key
-    card.add("n").value = vobject.vcard.Name(family=last, given=first)
-    if _text(row.email):
-        email = card.add("email")
-        email.value = _text(row.email)
-        email.params["TYPE"] = ["work"]
-    if row.function in FUNCTIONS:
-        card.add("title").value = FUNCTIONS[row.function]
-    changed = _utc(row.changed)
-    if changed is not None:
-        card.add("rev").value = changed.strftime("%Y%m%dT%H%M%SZ")
-    return str(card.serialize()).encode("utf-8")
-
-
-def _task(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
-    todo = Todo()
-    todo.add("uid", uid)
-    todo.add("dtstamp", now)
-    todo.add("summary", _text(row.subject) or f"Task {row.key}")
-    # RFC 5545 wants DUE after DTSTART; a start after the due date is dropped.
-    if row.start is not None and (row.due is None or row.due >= row.start):
-        todo.add("dtstart", row.start)
-    if row.due is not None:
-        todo.add("due", row.due)
-    changed = _utc(row.changed)
-    if row.done == _YES:
-        todo.add("status", "COMPLETED")
-        todo.add("percent-complete", 100)
-        if changed is not None:
-            todo.add("completed", changed)
-    else:
-        todo.add("status", "NEEDS-ACTION")
-    if changed is not None:
-        todo.add("last-modified", changed)
-    return bytes(todo.to_ical())
-
-
-def _event(
-    uid: str, now: dt.datetime, summary: str, start: Any, end: Any, changed: Any
-) -> bytes:
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", now)
-    event.add("summary", summary)
-    if start is not None:
-        event.add("dtstart", start)
-        event.add("dtend", end)
-    if changed is not None:
-        event.add("last-modified", _utc(changed))
-    return bytes(event.to_ical())
-
-
-def _call(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
-    """A call has a date only: an all-day event (DTEND is exclusive)."""
-    day = row.date
-    end = None if day is None else day + dt.timedelta(days=1)
-    summary = _text(row.subject) or f"Call {row.key}"
-    return _event(uid, now, summary, day, end, row.changed)
-
-
-def _hour(value: Any) -> dt.time | None:
-    text = _text(value)
-    if len(text) != 6 or not text.isdigit():
-        return None
-    try:
-        return dt.time(int(text[:2]), int(text[2:4]), int(text[4:]))
-    except ValueError:
-        return None
-
-
-def _appointment(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
-    """APTHOU 'HHMMSS' gives a floating (wall-clock) start; without it, all-day."""
-    start: Any = row.date
-    end: Any = None
-    if start is not None:
-        last = max(row.end_date or start, start)
-        hour = _hour(row.hour)
-        if hour is None:
-            end = last + dt.timedelta(days=1)
-        else:
-            start = dt.datetime.combine(start, hour)
-            end = dt.datetime.combine(last, hour) + dt.timedelta(
-                minutes=APPOINTMENT_MINUTES
-            )
-    summary = _text(row.subject) or f"Appointment {row.key}"
-    return _event(uid, now, summary, start, end, row.changed)
 
 
 @dataclass(frozen=True)
