@@ -117,13 +117,18 @@ def compile_selection(
             including contacts pulled in by TSKFORCOR etc. when COR is gated.
 
     Returns:
-        A UNION (distinct) of one SELECT per way a record can be chosen.
+        One SELECT per way a record can be chosen. Contacts can be chosen several
+        ways, so their branches are glued with UNION (distinct); records of different
+        types never coincide and tasks, calls and appointments are chosen one way
+        each, so the types are glued with UNION ALL (no sort or hash over the whole
+        selection: 1.36x faster previews on DuckDB at 1M records, docs/performance.md).
     """
     cr, rep, sites = criteria, ctx.rep, _sites(ctx.company)
-    branches: list[Select[Any]] = []
+    contacts: list[Select[Any]] = []
+    branches: list[Select[Any]] = []  # one per activity type
     want_cor = ObjectType.COR in types
     if cr.selcor and want_cor:
-        branches += _contact_branches(cr, rep)
+        contacts += _contact_branches(cr, rep)
     if cr.seltsk:
         t = s.btask
         cond = [
@@ -139,7 +144,7 @@ def compile_selection(
                 )
             )
         if cr.tskforcor and want_cor:
-            branches.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
+            contacts.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
     if cr.selcll:
         k = s.bcall
         cond = [
@@ -154,7 +159,7 @@ def compile_selection(
                 )
             )
         if cr.cllforcor and want_cor:
-            branches.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
+            contacts.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
     if cr.selbap:
         a = s.bappoint
         cond = [
@@ -172,15 +177,19 @@ def compile_selection(
             met = sa.union_all(
                 *[sa.select(col).where(*cond) for col in _bap_contacts(a)]
             )
-            branches.append(_contacts_in(sa.select(met.subquery().c[0])))
+            contacts.append(_contacts_in(sa.select(met.subquery().c[0])))
         if cr.bapforrep and want_cor:
             c = s.correspond
             reps = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_reps(a)])
-            branches.append(
+            contacts.append(
                 sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
                     c.c.cortyp == 2, c.c.repnum.in_(sa.select(reps.subquery().c[0]))
                 )
             )
+    if len(contacts) > 1:
+        branches.insert(0, sa.select(sa.union(*contacts).subquery()))
+    elif contacts:
+        branches.insert(0, contacts[0])
     if not branches:
         # Every wanted type was gated: a valid, empty selection (never a filter error).
         c = s.correspond
@@ -189,7 +198,7 @@ def compile_selection(
         )
     if len(branches) == 1:
         return branches[0]
-    return sa.select(sa.union(*branches).subquery())
+    return sa.select(sa.union_all(*branches).subquery())
 
 
 def stale_cutoff(now: dt.datetime, staledays: int) -> str:
