@@ -29,12 +29,8 @@ SALES_FUNCTIONS = frozenset({1, 2, 3, 4})
 YES, NO = 2, 1
 
 
-def resolve_operator(explicit: str | None = None) -> str:
-    """The connected user: ``explicit``, FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
-
-    Returns:
-        The user code, stripped and upper-cased as X3 stores it.
-    """
+def named_operator(explicit: str | None = None) -> str | None:
+    """The operator named by the caller or the environment; None if none is named."""
     for candidate in (
         explicit,
         os.environ.get("FORCEDSYNC_USER"),
@@ -42,6 +38,18 @@ def resolve_operator(explicit: str | None = None) -> str:
     ):
         if candidate and candidate.strip():
             return candidate.strip().upper()
+    return None
+
+
+def resolve_operator(explicit: str | None = None) -> str:
+    """The connected user: ``explicit``, FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
+
+    Returns:
+        The user code, stripped and upper-cased as X3 stores it.
+    """
+    named = named_operator(explicit)
+    if named:
+        return named
     try:
         return getpass.getuser().strip().upper()
     except Exception:  # no login name on this process (containers)

@@ -482,7 +482,8 @@ def undo(
     Args:
         engine: the database.
         run_id: id of a FORCE run.
-        operator: the connected user (needs the FUNSYD6 right).
+        operator: the connected user (needs the FUNSYD6 right); default
+            FORCEDSYNC_USER / JUPYTERHUB_USER, else the operator of the run.
         now: the undo's clock.
 
     Returns:
@@ -500,7 +501,9 @@ def undo(
     try:
         with db.writing(engine) as conn:
             db.require_schema(conn)
-            op = context.check_operator(conn, operator)
+            named = context.named_operator(operator)
+            if named:
+                context.check_operator(conn, named)
             r = s.fsyrun
             run = conn.execute(sa.select(r).where(r.c.runid == run_id)).first()
             if run is None or run.runkind != "FORCE":
@@ -508,6 +511,9 @@ def undo(
                     run_id,
                     f"No force run {run_id!r} is recorded: see 'forcedsync runs'.",
                 )
+            # Unnamed, the operator is the one who ran the run (not the OS login);
+            # the FUNSYD6 right is checked all the same.
+            op = named or context.check_operator(conn, run.oprusr)
             if run.undorun:
                 raise RunNotFoundError(
                     run_id,

@@ -252,3 +252,16 @@ def test_run_history_records_criteria_counts_and_clock(engine: sa.Engine) -> Non
     assert info.now == NOW
     assert info.started is not None and info.ended is not None
     assert info.started <= info.ended
+
+
+def test_undo_without_operator_acts_as_the_runs_operator(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks_world(engine)
+    before = syncdata_rows(engine)
+    run = force(engine, TASKS, operator="ADMIN", now=NOW)
+    monkeypatch.delenv("FORCEDSYNC_USER", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    res = undo(engine, run.run_id)
+    assert res.restored == 5 and syncdata_rows(engine) == before
+    assert get_run(engine, res.run_id).operator == "ADMIN"
