@@ -51,5 +51,10 @@ dashboard: $(STAMP)
 	@echo "Dashboard: http://127.0.0.1:$(PORT)"
 	$(PY) -m forcedsync_kit dashboard --db $(DB) --port $(PORT)
 
+## Benchmarks at reduced scale (demo scale 30, DuckDB and PostgreSQL, a few minutes);
+## full scale: .venv/bin/python benchmarks/run.py --scale 1000 --write-docs docs/performance.md
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --scale 30
+
 clean:
 	rm -rf .nbval .pytest_cache .mypy_cache .ruff_cache build *.egg-info
