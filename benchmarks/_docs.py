@@ -65,16 +65,21 @@ row against `preview`):
 
 - P2 + P6, page statement only: order and limit the *unclassified* selection first,
   then classify just the page's keys (SYNCDATA / SYNCLINK aggregates restricted to
-  them) and describe them. Preview (counts + page 1) on DuckDB 1.09 s -> 0.70 s, i.e.
-  1.6x -> 1.03x the bare SQL. Valid without an outcome / out-of-phase page filter
-  (a type filter can be applied to the selection). Restricting the aggregates for
-  the whole selection (P6 everywhere) is slower: 0.85x on DuckDB, 0.34x on PostgreSQL.
+  them) and describe them. Preview (counts + page 1) on DuckDB 1.32 s -> 0.83 s in
+  one run, 1.09 s -> 0.70 s in another where the bare SQL took 0.68 s (1.6x -> 1.03x
+  the bare SQL); on PostgreSQL it is slower (4.3 s -> 5.2 s), where the preview
+  already meets its goal. Valid without an outcome / out-of-phase page filter (a
+  type filter can be applied to the selection). Restricting the aggregates for the
+  whole selection (P6 everywhere) does not pay: 0.85x to 1.1x on DuckDB, 0.32x on
+  PostgreSQL.
 - P3, a preview session: keep the sorted (type, key, outcome, oop) of the selection
   in the caller's memory; a page turn slices it and runs one statement that reads
   only the page's keys with constant `IN (...)` filters (no join to a whole record
-  table, which DuckDB would scan). Page turn 1.21 s -> 84 ms on DuckDB, 5.2 s ->
-  17 ms on PostgreSQL: the 100 ms goal is met on both. Opening the session (the
-  ordered fetch of 1.15 M rows) costs 2.9 s / 8.6 s and 270 MB as Python tuples
+  table, which DuckDB would scan). Page turn 1.2 s -> 84 to 97 ms on DuckDB, 5 to
+  7 s -> 12 to 17 ms on PostgreSQL: the 100 ms goal is met on both, narrowly on
+  DuckDB (about 40 ms of it is opening the file and checking the operator's right).
+  Opening the session (the ordered fetch of 1.15 M rows) costs 3 s / 8 s and 270 MB
+  as Python tuples
   (a few tens of MB as numpy or Arrow columns); it can replace the counts statement
   (counts from the fetched rows) or be opened on the first page turn.
 - P1 (classify once into a TEMPORARY table, counts and page from it): 1.27x on
