@@ -116,17 +116,21 @@ class DuckWorkspace(Workspace):
         self.source = f"copy of {master}" if master else f"demo scale {scale}"
         self.build_seconds = 0.0
         self.master = self.tmp / "master.duckdb"
-        if master is not None:
-            log(f"duckdb: copying {master} ({master.stat().st_size / 1e6:.0f} MB)")
-            shutil.copyfile(master, self.master)
-        else:
-            log(f"duckdb: building demo scale {scale}")
-            t0 = time.perf_counter()
-            build_demo(fs.connect(f"duckdb:///{self.master}"), scale, seed)
-            self.build_seconds = time.perf_counter() - t0
-            log(f"duckdb: built in {self.build_seconds:.0f} s")
         self.work = self.tmp / "work.duckdb"
-        self._n = 0
+        try:
+            if master is not None:
+                size = master.stat().st_size / 1e6
+                log(f"duckdb: copying {master} ({size:.0f} MB)")
+                shutil.copyfile(master, self.master)
+            else:
+                log(f"duckdb: building demo scale {scale}")
+                t0 = time.perf_counter()
+                build_demo(fs.connect(f"duckdb:///{self.master}"), scale, seed)
+                self.build_seconds = time.perf_counter() - t0
+                log(f"duckdb: built in {self.build_seconds:.0f} s")
+        except BaseException:  # interrupted or failed: leave no temp dir behind
+            self.close()
+            raise
 
     def fresh(self) -> str:
         for p in (self.work, Path(str(self.work) + ".wal")):
@@ -188,6 +192,17 @@ class PgWorkspace(Workspace):
         self.build_seconds = 0.0
         self.admin = sa.create_engine(PG_ADMIN_URL, poolclass=NullPool)
         t0 = time.perf_counter()
+        try:
+            self._prepare(scale, seed)
+        except BaseException:  # interrupted or failed: leave no schema behind
+            self.close()
+            raise
+        if not reuse:
+            self.build_seconds = time.perf_counter() - t0
+            log(f"postgresql: built in {self.build_seconds:.0f} s")
+
+    def _prepare(self, scale: int, seed: int) -> None:
+        schema, reuse = self.schema, self.reuse
         if not reuse:
             with self.admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -202,9 +217,6 @@ class PgWorkspace(Workspace):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text("VACUUM ANALYZE"))
         engine.dispose()
-        if not reuse:
-            self.build_seconds = time.perf_counter() - t0
-            log(f"postgresql: built in {self.build_seconds:.0f} s")
 
     def fresh(self) -> str:
         engine = sa.create_engine(self.url(), poolclass=NullPool)

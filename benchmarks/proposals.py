@@ -705,13 +705,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-force", action="store_true")
     ap.add_argument("--skip-preview", action="store_true")
     args = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="fsprop_"))
-    work = tmp / "w.duckdb"
     pg = (
         _bench.PgWorkspace(0, schema=args.pg_schema, reuse=True)
         if args.pg_schema
         else None
     )
+    tmp = Path(tempfile.mkdtemp(prefix="fsprop_"))
+    work = tmp / "w.duckdb"
     out: list[list[str]] = []
     try:
         if not args.skip_preview:
