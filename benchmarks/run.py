@@ -323,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         stamp, lines, results, mach, vers = measure(args)
         if args.save:
+            args.save.parent.mkdir(parents=True, exist_ok=True)
             with args.save.open("wb") as fh:
                 pickle.dump((stamp, lines, results, mach, vers), fh)
     report(args, stamp, lines, results, mach, vers)
@@ -398,6 +399,7 @@ def report(
         print("\n".join(checks_for(r)))
         print()
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
                 {
