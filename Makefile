@@ -51,10 +51,11 @@ dashboard: $(STAMP)
 	@echo "Dashboard: http://127.0.0.1:$(PORT)"
 	$(PY) -m forcedsync_kit dashboard --db $(DB) --port $(PORT)
 
-## Benchmarks at reduced scale (demo scale 30, DuckDB and PostgreSQL, a few minutes);
-## full scale: .venv/bin/python benchmarks/run.py --scale 1000 --write-docs docs/performance.md
+## Benchmarks at demo scale 30 (about 1 min; PostgreSQL at 127.0.0.1:5432 when reachable,
+## schema "bench", dropped after). Full scale (about 25 min):
+##   $(PY) benchmarks/run.py --scale 1000 --repeat 5 --save out/bench.pkl --write-docs docs/performance.md
 bench: $(STAMP)
-	$(PY) benchmarks/run.py --scale 30
+	timeout -s INT -k 30 280 $(PY) benchmarks/run.py --scale 30 --repeat 3 --loop-sample 1000 --budget 200
 
 clean:
 	rm -rf .nbval .pytest_cache .mypy_cache .ruff_cache build *.egg-info
