@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from playwright.sync_api import Page, sync_playwright
 
 import forcedsync_kit as fsk
 from forcedsync_kit import dashboard, demo
+from forcedsync_kit.dashboard import free_port, wait_http
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -52,27 +52,6 @@ FLAGS = ("SELCOR", "SELTSK", "SELCLL", "SELBAP")
 def log(msg: str) -> None:
     """Progress on stderr; stdout is the report."""
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Voila exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
 
 
 def _database(args: argparse.Namespace) -> str:
@@ -261,12 +240,12 @@ def main() -> int:
     parser.add_argument("--screenshot", type=Path, help="PNG after the last preview")
     args = parser.parse_args()
     url = _database(args)
-    port = _free_port()
+    port = free_port()
     logfile = open(_logpath(), "wb")  # noqa: SIM115
     env = {**os.environ, "FORCEDSYNC_USER": "ADMIN"}
     proc = dashboard.launch(url, port, env=env, stdout=logfile)
     try:
-        _wait(f"http://127.0.0.1:{port}/", proc)
+        wait_http(f"http://127.0.0.1:{port}/", proc, timeout=90.0)
         res = measure(
             f"http://127.0.0.1:{port}/", args.runs, args.screenshot, args.settle
         )

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +13,7 @@ import sqlalchemy as sa
 
 from forcedsync_kit import db
 from forcedsync_kit import schema as s
+from forcedsync_kit.dashboard import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -216,27 +214,6 @@ def run_count(engine: sa.Engine) -> int:
         return int(
             conn.execute(sa.select(sa.func.count()).select_from(s.fsyrun)).scalar() or 0
         )
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Wait until ``url`` answers; fail early when the server process died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Voila exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:g} s")
 
 
 @contextmanager
