@@ -20,6 +20,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import context, db
 from . import schema as s
+from .clock import parse_clock
+from .clock import stamp as _stamp
 from .criteria import OBJECT_TYPES, Action, Criteria, Outcome
 from .errors import CriteriaError, ForcedSyncError, MarkingError, RunNotFoundError
 from .results import (
@@ -46,40 +48,6 @@ MAX_PAGE_SIZE = 10_000
 #: How many left-alone records an undo lists by key.
 KEPT_SAMPLE = 1_000
 _SYDNUM = "SYDNUM"
-
-
-def utcnow() -> dt.datetime:
-    """The current UTC time, naive (TIMESTAMP columns hold UTC), to the second."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _stamp() -> dt.datetime:
-    """Wall-clock UTC with microseconds, for run start/end (orders the history)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def parse_clock(now: dt.datetime | str | None) -> dt.datetime:
-    """The run's clock: ``now`` (datetime or ISO text, any zone) as naive UTC seconds.
-
-    Raises:
-        CriteriaError: text that is not an ISO date-time.
-    """
-    if now is None:
-        return utcnow()
-    if isinstance(now, str):
-        try:
-            now = dt.datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise CriteriaError(
-                "now",
-                now,
-                f"--now {now!r} is not an ISO date-time (YYYY-MM-DDTHH:MM:SS).",
-            ) from None
-    if not isinstance(now, dt.datetime):
-        now = dt.datetime.combine(now, dt.time())
-    if now.tzinfo is not None:
-        now = now.astimezone(dt.UTC).replace(tzinfo=None)
-    return now.replace(microsecond=0)
 
 
 def _noop(step: str, fraction: float) -> None:
