@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from . import db, marking, runlog
+from .clock import parse_clock
 from .criteria import OBJECT_TYPES, Criteria, read_params_file
 from .errors import CriteriaError, ForcedSyncError
 from .results import ForceResult, PreviewResult, RecordRow, RunInfo
@@ -566,7 +567,7 @@ def sync(
     """
     from . import outlook
 
-    clock = marking.parse_clock(now) if now else None
+    clock = parse_clock(now) if now else None
     result = outlook.synchronize(db.connect(db_url), user, out_dir, now=clock)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, default=str))
