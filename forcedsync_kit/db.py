@@ -42,11 +42,16 @@ class Capabilities:
     name: str
     advisory_lock: bool  # pg_advisory_xact_lock serialises writers
     file_lock: bool  # single-writer file (DuckDB): retry while another process has it
+    analyze: bool  # planner statistics go stale after a big write until ANALYZE
 
 
 _CAPS = {
-    "duckdb": Capabilities("duckdb", advisory_lock=False, file_lock=True),
-    "postgresql": Capabilities("postgresql", advisory_lock=True, file_lock=False),
+    "duckdb": Capabilities(
+        "duckdb", advisory_lock=False, file_lock=True, analyze=False
+    ),
+    "postgresql": Capabilities(
+        "postgresql", advisory_lock=True, file_lock=False, analyze=True
+    ),
 }
 
 
@@ -65,16 +70,29 @@ def capabilities(engine: Engine | Connection) -> Capabilities:
         ) from None
 
 
+def url_source(url: str | URL | None = None) -> tuple[str, str | URL]:
+    """Where the database URL comes from, and its raw value.
+
+    Returns:
+        ``(source, raw)``: source is ``"--db"``, ``"FORCEDSYNC_DB_URL"``,
+        ``"FORCEDSYNC_DB"`` or ``"the default"``, so a message can name the real origin
+        of a bad URL (a URL taken from the environment is never "None").
+    """
+    if url is not None and url != "":
+        return "--db", url
+    for name in ("FORCEDSYNC_DB_URL", "FORCEDSYNC_DB"):
+        value = os.environ.get(name)
+        if value:
+            return name, value
+    return "the default", DEFAULT_DB
+
+
 def resolve_url(url: str | URL | None = None) -> URL:
     """An argument, ``FORCEDSYNC_DB_URL``/``FORCEDSYNC_DB`` or the default, as a URL.
 
     A plain path (no ``://``) is a DuckDB file.
     """
-    raw: str | URL | None = url
-    if raw is None or raw == "":
-        raw = os.environ.get("FORCEDSYNC_DB_URL") or os.environ.get("FORCEDSYNC_DB")
-    if raw is None or raw == "":
-        raw = DEFAULT_DB
+    raw = url_source(url)[1]
     if isinstance(raw, URL):
         return raw
     text = str(raw)
@@ -86,9 +104,20 @@ def resolve_url(url: str | URL | None = None) -> URL:
     return make_url(text)
 
 
+# The password of a URL written as text ("scheme://user:PASSWORD@host"), for URLs that
+# SQLAlchemy cannot parse and so cannot mask itself.
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+#: Longest URL text quoted in a message (a 100 kB value is cut, never echoed).
+_MAX_SHOWN = 120
+
+
 def masked(url: str | URL) -> str:
     """The URL as text with its password hidden, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        text = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not parseable: hide what looks like a password by hand
+        text = _PASSWORD.sub(r"\1***@", str(url))
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
 
 
 def connect(url: str | URL | None = None) -> Engine:
@@ -105,13 +134,19 @@ def connect(url: str | URL | None = None) -> Engine:
     Raises:
         BackendError: the URL is malformed or its dialect unsupported.
     """
+    source, raw = url_source(url)
     try:
         u = resolve_url(url)
-    except Exception as exc:
-        raise BackendError(f"Database URL {url!r} is not valid: {exc}.") from None
+    except Exception:
+        # SQLAlchemy's message repeats the URL, password included: never show it.
+        raise BackendError(
+            f"Database URL {masked(raw)!r} (from {source}) is not a valid SQLAlchemy "
+            f"URL or DuckDB file path."
+        ) from None
     if u.get_backend_name() not in _CAPS:
         raise BackendError(
-            f"Database {masked(u)!r} is not supported: use a DuckDB file or PostgreSQL."
+            f"Database {masked(u)!r} (from {source}) is not supported: use a DuckDB "
+            f"file or PostgreSQL."
         )
     kwargs: dict[str, Any] = {}
     if u.get_backend_name() == "duckdb":
@@ -183,6 +218,10 @@ def _open(engine: Engine, timeout: float, create: bool = False) -> Connection:
             delay = min(delay * 2, 0.5)
 
 
+#: Longest wait for a busy database (one day): a bound, so "inf" is refused.
+MAX_BUSY_TIMEOUT = 86_400.0
+
+
 def _timeout(timeout: float | None) -> float:
     if timeout is not None:
         return timeout
@@ -190,12 +229,14 @@ def _timeout(timeout: float | None) -> float:
     if raw.strip() == "":
         return DEFAULT_BUSY_TIMEOUT
     try:
-        value = float(raw)
+        value = float(raw) if raw.strip().isascii() else -1.0
     except ValueError:
         value = -1.0
-    if not value >= 0:
+    if not 0 <= value <= MAX_BUSY_TIMEOUT:  # also refuses nan and inf
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
         raise BackendError(
-            f"FORCEDSYNC_BUSY_TIMEOUT={raw!r} is not a number of seconds (e.g. 60)."
+            f"FORCEDSYNC_BUSY_TIMEOUT={shown!r} is not a number of seconds from 0 to "
+            f"{MAX_BUSY_TIMEOUT:g} (e.g. 60)."
         )
     return value
 
@@ -303,6 +344,39 @@ def require_schema(conn: Connection) -> None:
             f"Database {masked(conn.engine.url)!r} lacks table "
             f"{missing[0].name!r}: run 'forcedsync init' (or 'forcedsync demo') first."
         )
+
+
+#: Rows changed by one run above which the planner statistics of the tables it wrote
+#: are refreshed at once (PostgreSQL's autovacuum may be late, or off: a force of 1 M
+#: records followed by another took 14 min on stale statistics).
+ANALYZE_THRESHOLD = 10_000
+
+
+def refresh_statistics(
+    engine: Engine, tables: list[sa.Table], changed: int
+) -> list[str]:
+    """ANALYZE ``tables`` when a committed run changed at least ANALYZE_THRESHOLD rows.
+
+    Runs after the commit, in its own connection: a failure here is logged, never
+    reported as a failure of the run that was committed.
+
+    Returns:
+        The tables analysed (empty when the dialect needs none or the run was small).
+    """
+    if changed < ANALYZE_THRESHOLD or not capabilities(engine).analyze:
+        return []
+    done: list[str] = []
+    try:
+        with engine.connect() as conn:
+            prep = conn.dialect.identifier_preparer
+            for table in tables:
+                # Identifiers cannot be bound; they come from schema.py, never input.
+                conn.execute(sa.text(f"ANALYZE {prep.format_table(table)}"))
+                done.append(table.name)
+            conn.commit()
+    except Exception:
+        logger.warning("statistics not refreshed after a large run", exc_info=True)
+    return done
 
 
 # --- dialect expressions -------------------------------------------------------------
