@@ -57,7 +57,11 @@ def resolve_operator(explicit: str | None = None) -> str:
 
 
 def _param(conn: Connection, name: str, user: str, company: str | None) -> str | None:
-    """ADOVAL value of ``name`` at user level, else company, else folder level."""
+    """ADOVAL value of ``name`` at the most specific level that has a row.
+
+    User level, else company level, else folder level; an empty value at a level that
+    has a row is the answer (None), never a fall-back to the next level.
+    """
     t = s.adoval
     levels = [("USR", user), ("CPY", company or ""), ("GEN", "")]
     rows = conn.execute(
@@ -70,9 +74,12 @@ def _param(conn: Connection, name: str, user: str, company: str | None) -> str |
     ).all()
     found = {(r.lev, r.levkey or ""): r.valeur for r in rows}
     for lev, key in levels:
-        value = found.get((lev, key))
-        if value is not None and str(value).strip() != "":
-            return str(value).strip()
+        if (lev, key) in found:
+            # The most specific level that has a row holds, even with an empty value:
+            # an empty AUSCRMF at user level means "no rep", not "the company's rep"
+            # (SPEC §2).
+            value = str(found[(lev, key)] or "").strip()
+            return value or None
     return None
 
 
