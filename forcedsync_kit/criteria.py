@@ -2,7 +2,8 @@
 
 Pure Python: this module never imports sqlalchemy. Parameter names are the SPEC's (the
 screen's field codes); the dataclass attributes are the same names in lower case, so a
-parameters file, a papermill cell, ``-p NAME=VALUE`` and Python all read alike.
+parameters file, a papermill cell, ``-p NAME=VALUE`` and Python all read alike. Each
+field's type, block and default come from ``fields.FIELDS``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,31 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CriteriaError
+from .fields import (
+    BLOCKS,
+    FIELDS,
+    FUNCTIONS,
+    MAX_CODE_LEN,
+    RANGES,
+    param_value,
+    parse_bool,
+)
 
 logger = logging.getLogger(__name__)
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_CODE_LEN",
+    "OBJECT_TYPES",
+    "OUTCOMES",
+    "PARAMETERS",
+    "Action",
+    "Criteria",
+    "ObjectType",
+    "Outcome",
+    "parse_bool",
+    "read_params_file",
+]
 
 
 class ObjectType(enum.StrEnum):
@@ -52,70 +76,6 @@ class Outcome(enum.StrEnum):
 
 OBJECT_TYPES: tuple[ObjectType, ...] = tuple(ObjectType)
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
-
-#: Local menu 233 "Function (Contact)" (GESAIN / GESCOR help), number -> English label.
-FUNCTIONS: dict[int, str] = {
-    1: "Managing Director",
-    2: "Sales Manager",
-    3: "Technical Manager",
-    4: "Financial and Legal Manager",
-    5: "Site Manager",
-    6: "Company manager",
-    7: "Manager",
-    8: "Staff manager",
-    9: "Accountant",
-    10: "Other",
-    11: "Liquidator",
-    12: "Official receiver",
-}
-
-#: Maximum length of a code (X3 codes are at most 15 characters; 20 in our schema).
-MAX_CODE_LEN = 20
-
-_TRUE = {"1", "true", "yes", "y", "on", "2"}
-_FALSE = {"0", "false", "no", "n", "off", ""}
-
-# (block flag, fields that belong to the block); a block field set while its flag is
-# off is refused (SPEC §4.2). SELCOR's sub-flags own their own ranges.
-_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("selcor", ("cordeb", "corfin", "corsyncnt", "corsynpst", "corsynrep")),
-    ("corsyncnt", ("bpcdeb", "bpcfin", "corfcttxt")),
-    ("corsynpst", ("pstdeb", "pstfin")),
-    ("corsynrep", ("repdeb", "repfin")),
-    ("seltsk", ("tskdatdeb", "tskdatfin", "tskechdeb", "tskechfin", "tskforcor")),
-    ("selcll", ("clldatdeb", "clldatfin", "cllforcor")),
-    ("selbap", ("bapdatdeb", "bapdatfin", "bapforcor", "bapforrep")),
-)
-
-_CODE_RANGES = (
-    ("cordeb", "corfin"),
-    ("bpcdeb", "bpcfin"),
-    ("pstdeb", "pstfin"),
-    ("repdeb", "repfin"),
-)
-_DATE_RANGES = (
-    ("tskdatdeb", "tskdatfin"),
-    ("tskechdeb", "tskechfin"),
-    ("clldatdeb", "clldatfin"),
-    ("bapdatdeb", "bapdatfin"),
-)
-_CODES = ("user", "cpy") + tuple(n for pair in _CODE_RANGES for n in pair)
-_DATES = tuple(n for pair in _DATE_RANGES for n in pair)
-_BOOLS = (
-    "flgtrcdet",
-    "selcor",
-    "corsyncnt",
-    "corsynpst",
-    "corsynrep",
-    "seltsk",
-    "tskforcor",
-    "selcll",
-    "cllforcor",
-    "selbap",
-    "bapforcor",
-    "bapforrep",
-    "onlyoop",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,15 +126,8 @@ class Criteria:
     staledays: int = 7
 
     def __post_init__(self) -> None:
-        put = object.__setattr__
-        for name in _CODES:
-            put(self, name, _parse_code(name, getattr(self, name)))
-        for name in _DATES:
-            put(self, name, _parse_date(name, getattr(self, name)))
-        for name in _BOOLS:
-            put(self, name, _parse_bool(name, getattr(self, name)))
-        put(self, "corfcttxt", _parse_functions(self.corfcttxt))
-        put(self, "staledays", _parse_staledays(self.staledays))
+        for field in FIELDS:
+            object.__setattr__(self, field.attr, field.parse(getattr(self, field.attr)))
         self._validate()
 
     # -- construction -----------------------------------------------------------------
@@ -220,15 +173,7 @@ class Criteria:
 
     def to_params(self) -> dict[str, Any]:
         """Return the criteria as SPEC parameter names with JSON-ready values."""
-        out: dict[str, Any] = {}
-        for name in PARAMETERS:
-            value = getattr(self, name)
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif isinstance(value, tuple):
-                value = ",".join(str(v) for v in value)
-            out[name.upper()] = value
-        return out
+        return {f.name: param_value(getattr(self, f.attr)) for f in FIELDS}
 
     def to_json(self) -> str:
         """The criteria as a JSON object of SPEC parameter names (run history)."""
@@ -269,26 +214,25 @@ class Criteria:
     # -- validation -------------------------------------------------------------------
 
     def _validate(self) -> None:
-        for flag, members in _BLOCKS:
-            if getattr(self, flag):
+        for flag, members in BLOCKS:
+            if getattr(self, flag.lower()):
                 continue
             for name in members:
-                value = getattr(self, name)
+                value = getattr(self, name.lower())
                 if value not in (None, False, ()):
-                    shown = _show(value)
                     raise CriteriaError(
-                        name.upper(),
+                        name,
                         value,
-                        f"{name.upper()}={shown} is set but {flag.upper()} is off: "
-                        f"switch {flag.upper()} on or clear {name.upper()}.",
+                        f"{name}={_show(value)} is set but {flag} is off: "
+                        f"switch {flag} on or clear {name}.",
                     )
-        for lo, hi in _CODE_RANGES + _DATE_RANGES:
-            a, b = getattr(self, lo), getattr(self, hi)
+        for lo, hi in RANGES:
+            a, b = getattr(self, lo.lower()), getattr(self, hi.lower())
             if a is not None and b is not None and a > b:
                 raise CriteriaError(
-                    lo.upper(),
+                    lo,
                     a,
-                    f"{lo.upper()}={_show(a)} is after {hi.upper()}={_show(b)}: "
+                    f"{lo}={_show(a)} is after {hi}={_show(b)}: "
                     f"the start of a range must not be after its end.",
                 )
         if not self.object_types:
@@ -301,140 +245,7 @@ class Criteria:
 
 
 def _show(value: object) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def _parse_code(name: str, value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str | int):
-        raise CriteriaError(
-            name.upper(), value, f"{name.upper()}={value!r} is not a code."
-        )
-    text = str(value).strip()
-    if text == "":
-        return None
-    if len(text) > MAX_CODE_LEN:
-        raise CriteriaError(
-            name.upper(),
-            value,
-            f"{name.upper()}={text[:30]!r}... is {len(text)} characters long; "
-            f"X3 codes have at most {MAX_CODE_LEN}.",
-        )
-    if any(ord(ch) < 32 for ch in text):
-        raise CriteriaError(
-            name.upper(),
-            value,
-            f"{name.upper()}={text!r} contains a control character.",
-        )
-    return text.upper()
-
-
-def _parse_date(name: str, value: object) -> dt.date | None:
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CriteriaError(
-            name.upper(),
-            value,
-            f"{name.upper()}={text!r} is not a date: write it as YYYY-MM-DD.",
-        ) from None
-
-
-def _parse_bool(name: str, value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    if isinstance(value, int) and value in (0, 1, 2):
-        return value != 0
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise CriteriaError(
-        name.upper(),
-        value,
-        f"{name.upper()}={value!r} is not a yes/no value: use 1/0, true/false "
-        f"or yes/no.",
-    )
-
-
-_LABELS = {label.lower(): num for num, label in FUNCTIONS.items()}
-
-
-def _parse_functions(value: object) -> tuple[int, ...]:
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        items: list[object] = list(value.split(","))
-    elif isinstance(value, int) and not isinstance(value, bool):
-        items = [value]
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        raise CriteriaError(
-            "CORFCTTXT", value, f"CORFCTTXT={value!r} is not a list of functions."
-        )
-    out: list[int] = []
-    for item in items:
-        text = str(item).strip()
-        if text == "":
-            continue
-        num: int | None
-        if text.isdigit():
-            num = int(text)
-            if num not in FUNCTIONS:
-                num = None
-        else:
-            num = _LABELS.get(text.lower())
-        if num is None:
-            raise CriteriaError(
-                "CORFCTTXT",
-                item,
-                f"CORFCTTXT contains {text!r}, which is not a contact function: use "
-                f"a number 1-12 of local menu 233 or its label (e.g. 'Accountant').",
-                allowed=", ".join(f"{k}={v}" for k, v in FUNCTIONS.items()),
-            )
-        if num not in out:
-            out.append(num)
-    return tuple(sorted(out))
-
-
-def _parse_staledays(value: object) -> int:
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return 7
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        num = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise CriteriaError(
-            "STALEDAYS",
-            value,
-            f"STALEDAYS={value!r} is not a whole number of days.",
-        ) from None
-    if num < 0 or num > 36500:
-        raise CriteriaError(
-            "STALEDAYS",
-            value,
-            f"STALEDAYS={num} is out of range: give a number of days from 0 to 36500.",
-        )
-    return num
+    return str(param_value(value))
 
 
 def read_params_file(path: str | Path) -> dict[str, Any]:
@@ -492,12 +303,5 @@ def _load_yaml(text: str) -> Any:
 
 
 #: SPEC parameter names (lower case) in screen order.
-PARAMETERS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Criteria))
-_DEFAULTS: dict[str, Any] = {
-    "user": None,
-    "cpy": None,
-    "corfcttxt": "",
-    "staledays": 7,
-    **dict.fromkeys(_CODES + _DATES),
-    **dict.fromkeys(_BOOLS, False),
-}
+PARAMETERS: tuple[str, ...] = tuple(f.attr for f in FIELDS)
+_DEFAULTS: dict[str, Any] = {f.attr: param_value(f.default) for f in FIELDS}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pickle
 from pathlib import Path
 
 import pytest
 
-from forcedsync_kit import Criteria, CriteriaError
+from forcedsync_kit import Criteria, CriteriaError, criteria
 from forcedsync_kit.criteria import PARAMETERS, read_params_file
+from forcedsync_kit.fields import BLOCKS, BY_NAME, FIELDS, RANGES, Field, FieldType
 
 
 @pytest.mark.parametrize(
@@ -91,3 +93,60 @@ def test_criteria_are_frozen() -> None:
     with pytest.raises(AttributeError):
         c.seltsk = False  # type: ignore[misc]
     assert c.replace(selcll=True).object_types == ("TSK", "CLL")
+
+
+def test_the_dataclass_is_the_field_table() -> None:
+    attrs = dataclasses.fields(Criteria)
+    assert [a.name for a in attrs] == [f.attr for f in FIELDS] == list(PARAMETERS)
+    assert [a.default for a in attrs] == [f.default for f in FIELDS]
+    assert Criteria(seltsk=True).to_params() == {
+        f.name: (True if f.name == "SELTSK" else "" if f.default == () else f.default)
+        for f in FIELDS
+    }
+
+
+def test_blocks_and_ranges_come_from_the_fields() -> None:
+    assert dict(BLOCKS)["SELCOR"] == ("CORDEB", "CORFIN", "CORSYNCNT", "CORSYNPST",
+                                      "CORSYNREP")  # fmt: skip
+    assert dict(BLOCKS)["CORSYNCNT"] == ("BPCDEB", "BPCFIN", "CORFCTTXT")
+    assert [flag for flag, _ in BLOCKS] == [
+        "SELCOR", "CORSYNCNT", "CORSYNPST", "CORSYNREP", "SELTSK", "SELCLL", "SELBAP"
+    ]  # fmt: skip
+    assert ("TSKECHDEB", "TSKECHFIN") in RANGES and len(RANGES) == 8
+    for lo, hi in RANGES:
+        assert BY_NAME[lo].type == BY_NAME[hi].type != FieldType.BOOL
+
+
+_SAMPLE = {
+    FieldType.BOOL: "1",
+    FieldType.CODE: "K1",
+    FieldType.DATE: "2026-01-01",
+    FieldType.FUNCTIONS: "9",
+}
+
+
+@pytest.mark.parametrize("field", [f for f in FIELDS if f.block], ids=lambda f: f.name)
+def test_every_block_field_is_refused_while_its_flag_is_off(field: Field) -> None:
+    on = {"SELCLL": 1} if field.block != "SELCLL" else {"SELTSK": 1}
+    params = {**on, field.name: _SAMPLE[field.type]}
+    with pytest.raises(CriteriaError, match=f"is set but {field.block} is off") as e:
+        Criteria.from_params(params)
+    assert e.value.field == field.name
+
+
+def test_parse_bool_is_public_and_names_the_parameter() -> None:
+    assert criteria.parse_bool("COMMIT", "yes") is True
+    assert criteria.parse_bool("COMMIT", None) is False
+    assert criteria.parse_bool("COMMIT", 2) is True
+    with pytest.raises(CriteriaError, match="COMMIT='maybe' is not a yes/no") as e:
+        criteria.parse_bool("COMMIT", "maybe")
+    assert e.value.field == "COMMIT"
+
+
+def test_staledays_empty_is_the_default_and_bad_values_are_named() -> None:
+    assert Criteria.from_params({"SELTSK": 1, "STALEDAYS": ""}).staledays == 7
+    assert Criteria.from_params({"SELTSK": 1, "STALEDAYS": "0"}).staledays == 0
+    with pytest.raises(CriteriaError, match="STALEDAYS=-1 is out of range"):
+        Criteria.from_params({"SELTSK": 1, "STALEDAYS": -1})
+    with pytest.raises(CriteriaError, match="STALEDAYS='x' is not a whole number"):
+        Criteria.from_params({"SELTSK": 1, "STALEDAYS": "x"})

@@ -43,11 +43,13 @@ def _module_imports(path: Path) -> set[str]:
 
 
 def test_criteria_imports_no_sqlalchemy() -> None:
-    """criteria.py (and errors.py, its only local import) are pure Python."""
+    """criteria.py and its local imports (errors.py, fields.py) are pure Python."""
     pkg = Path(forcedsync_kit.__file__).parent
     crit = _module_imports(pkg / "criteria.py")
-    assert {n for n in crit if n.startswith(".")} == {".errors"}
-    for names in (crit, _module_imports(pkg / "errors.py")):
+    assert {n for n in crit if n.startswith(".")} == {".errors", ".fields"}
+    fields = _module_imports(pkg / "fields.py")
+    assert {n for n in fields if n.startswith(".")} == {".errors"}
+    for names in (crit, fields, _module_imports(pkg / "errors.py")):
         assert not any(
             n.split(".")[0] in {"sqlalchemy", "duckdb", "psycopg"} for n in names
         )

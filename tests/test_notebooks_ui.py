@@ -14,8 +14,12 @@ import nbformat
 import pytest
 
 from forcedsync_kit import dashboard
+from forcedsync_kit.fields import FIELDS, parameter_lines
 
 ROOT = Path(__file__).resolve().parent.parent
+JOB = ROOT / "notebooks" / "forced_sync_job.ipynb"
+#: The job notebook processes tasks, calls and appointments unless told otherwise.
+JOB_DEFAULTS = {"SELTSK": True, "SELCLL": True, "SELBAP": True}
 NOTEBOOKS = [
     ROOT / "notebooks" / "analyst.ipynb",
     ROOT / "dashboards" / "dashboard.ipynb",
@@ -64,3 +68,13 @@ def test_dashboard_environment_resolves_a_relative_duckdb_path(
     env = dashboard.environment("demo.duckdb", base={"PATH": "/usr/bin"})
     assert env["FORCEDSYNC_DB_URL"] == f"duckdb:///{tmp_path / 'demo.duckdb'}"
     assert env["JUPYTER_PATH"].split(":")[0] == str(dashboard.DASHBOARDS / "jupyter")
+
+
+def test_job_parameters_cell_is_generated_from_the_fields() -> None:
+    """Regenerate: ``fields.parameter_lines(JOB_DEFAULTS)`` below the first comment."""
+    nb = nbformat.read(JOB, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    lines = cell.source.splitlines()
+    assert lines[0].startswith("# Criteria")
+    assert lines[1 : 1 + len(FIELDS)] == parameter_lines(JOB_DEFAULTS)
+    assert lines[1 + len(FIELDS)] == ""  # then the job's own parameters

@@ -14,8 +14,10 @@ from browser_helpers import N_TASKS, NOW, run_count, seed, syncdata_rows
 
 import forcedsync_kit as fsk
 from forcedsync_kit import lookup
+from forcedsync_kit.fields import BY_NAME, FIELDS
 from forcedsync_kit.ui import App, CriteriaForm
-from forcedsync_kit.ui.form import FIELDS, LAYOUT
+from forcedsync_kit.ui.confirm import ConfirmBox
+from forcedsync_kit.ui.form import LAYOUT
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _tasks(app: App) -> None:
 
 def test_form_has_every_parameter_labelled_in_words() -> None:
     form = CriteriaForm()
-    assert set(FIELDS) == {p.upper() for p in fsk.PARAMETERS}
+    assert set(form.fields) == {p.upper() for p in fsk.PARAMETERS}
     assert [title for title, _ in LAYOUT] == [
         "General",
         "Contacts",
@@ -50,9 +52,55 @@ def test_form_has_every_parameter_labelled_in_words() -> None:
     ]
     for code, widget in form.fields.items():
         assert widget.tooltip == code
-        label = FIELDS[code].label
+        label = BY_NAME[code].label
         assert label != code and " " in label or label.istitle()
+        if code != "CORFCTTXT":  # a TagsInput has no description: an HTML label
+            assert widget.description == label
     form.close()
+
+
+def test_form_layout_is_the_field_table() -> None:
+    shown = [f.name for _, fields in LAYOUT for f in fields]
+    assert sorted(shown) == sorted(f.name for f in FIELDS)
+    assert [f.name for f in dict(LAYOUT)["General"]] == [
+        "USER",
+        "CPY",
+        "FLGTRCDET",
+        "ONLYOOP",
+        "STALEDAYS",
+    ]
+    form = CriteriaForm()
+    for field in FIELDS:  # greyed exactly while its block flag (chain) is off
+        flags = []
+        block = field.block
+        while block is not None:
+            flags.append(block)
+            block = BY_NAME[block].block
+        for flag in flags:
+            form.fields[flag].value = True
+        assert not form.fields[field.name].disabled, field.name
+        if flags:
+            form.fields[flags[-1]].value = False
+            assert form.fields[field.name].disabled, field.name
+        for flag in flags:
+            form.fields[flag].value = False
+    form.close()
+
+
+def test_confirm_box_asks_then_hides() -> None:
+    box = ConfirmBox("fsk-confirm-test", "Confirm it")
+    box.refresh_buttons()
+    assert not box.asking and box.button.disabled and box.cancel_button.disabled
+    box.ask("<b>Sure?</b>", "Confirm: do 3 things")
+    box.refresh_buttons(can_confirm=False)
+    assert box.asking and box.button.disabled and not box.cancel_button.disabled
+    box.refresh_buttons()
+    assert not box.button.disabled and box.text.value == "<b>Sure?</b>"
+    assert box.button.description == "Confirm: do 3 things"
+    assert "fsk-confirm-test" in box.button._dom_classes
+    box.hide()
+    box.refresh_buttons()
+    assert not box.asking and box.button.disabled
 
 
 def test_block_fields_enabled_only_while_their_flag_is_on() -> None:
@@ -184,10 +232,10 @@ def test_commit_confirms_writes_and_undo_restores(app: App) -> None:
     app.preview_button.click()
     app.commit.force_button.click()
     assert syncdata_rows(engine) == before  # asking writes nothing
-    assert "446" in app.commit.confirm_text.value
+    assert "446" in app.commit.confirmation.text.value
     steps: list[str] = []
     app.commit.progress.observe(lambda c: steps.append(c["new"]), names="value")
-    app.commit.confirm_button.click()
+    app.commit.confirmation.button.click()
     result = app.commit.result
     assert result is not None and result.written == N_TASKS - 2
     assert steps and max(steps) > 0
@@ -204,7 +252,7 @@ def test_commit_confirms_writes_and_undo_restores(app: App) -> None:
     assert app.runs.picker.value == result.run_id
     assert not app.runs.undo_button.disabled
     app.runs.undo_button.click()
-    app.runs.confirm_button.click()
+    app.runs.confirmation.button.click()
     assert f"{N_TASKS - 2} records restored" in app.runs.report_html.value
     assert syncdata_rows(engine) == before
     assert app.runs.undo_button.disabled  # undone: no second undo
@@ -263,7 +311,7 @@ def test_sync_tab_shows_the_queue_and_runs_a_confirmed_sync(
     assert app.sync.sync_button.description.endswith("ADMIN (6 rows)")
     app.sync.sync_button.click()
     assert len(syncdata_rows(app.api.engine)) == 6  # asking writes nothing
-    app.sync.confirm_button.click()
+    app.sync.confirmation.button.click()
     assert syncdata_rows(app.api.engine) == []
     assert "6 rows sent and removed" in app.sync.report_html.value
     assert 'download="tasks.ics"' in app.sync.report_html.value

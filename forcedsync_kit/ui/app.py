@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from ._base import Part, message_html
 from .backend import Api
+from .base import Part, message_html
 from .commit import CommitPanel
 from .form import CriteriaForm
 from .grid import PreviewGrid
@@ -86,6 +86,16 @@ class App(Part):
         self._buttons = [self.preview_button]
         self.preview_button.on_click(self.guard(lambda _: self.run_preview()))
         self.form.on_change(self.guard(self._form_changed))
+        self.tabs = self._tabs()
+        who = w.HTML(
+            f"<span style='color:#555'>Connected as <b>{self.api.operator}</b> on "
+            f"{fsk.masked(engine.url)}</span>"
+        )
+        self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
+        self.root.add_class("fsk-app")
+
+    def _tabs(self) -> w.Tab:
+        """The four tabs: force (form, preview, commit), runs, overview, sync."""
         force_tab = w.VBox(
             [
                 self.form.root,
@@ -94,18 +104,13 @@ class App(Part):
                 self.commit.root,
             ]
         )
-        self.tabs = w.Tab(
+        tabs = w.Tab(
             children=[force_tab, self.runs.root, self.overview.root, self.sync.root]
         )
         for i, title in enumerate(TAB_TITLES):
-            self.tabs.set_title(i, title)
-        self.tabs.observe(self.guard(self._tab_changed), names="selected_index")
-        who = w.HTML(
-            f"<span style='color:#555'>Connected as <b>{self.api.operator}</b> on "
-            f"{fsk.masked(engine.url)}</span>"
-        )
-        self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
-        self.root.add_class("fsk-app")
+            tabs.set_title(i, title)
+        tabs.observe(self.guard(self._tab_changed), names="selected_index")
+        return tabs
 
     # -- preview -----------------------------------------------------------------------
 
@@ -119,7 +124,7 @@ class App(Part):
             self._show(None, None)
             return
         self.form.show_error(None)
-        with self.busy(*self.commit._buttons):
+        with self.busy(*self.commit.buttons):
             try:
                 result = self.api.preview(criteria)
             except fsk.ForcedSyncError as exc:

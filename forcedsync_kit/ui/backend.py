@@ -12,7 +12,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -129,7 +128,9 @@ class Api:
         """One run."""
         return fsk.get_run(self.engine, run_id)
 
-    def run_records(self, run_id: str, page: int = 1) -> tuple[list[Any], int]:
+    def run_records(
+        self, run_id: str, page: int = 1
+    ) -> tuple[list[fsk.RecordRow], int]:
         """One page of a run's records and their total."""
         return fsk.run_records(self.engine, run_id, page=page, page_size=self.page_size)
 

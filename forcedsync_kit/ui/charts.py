@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ._base import esc
+from .base import esc
 
 #: Colours of the outcomes and series (colour-blind safe, Okabe-Ito).
 PALETTE: tuple[str, ...] = (
@@ -51,33 +51,23 @@ def stacked_bars(
         f'height="{height}" role="img" aria-label="{esc(title)}" '
         f'style="font:12px sans-serif">'
     ]
-    x = label_w
-    for i, name in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
-        parts.append(
-            f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="13">{esc(name)}</text>'
-        )
-        x += 24 + 7 * len(name)
+    parts.append(_legend(series, label_w))
     y = legend_h + gap
     for key, values in data.items():
         parts.append(
             f'<text x="{label_w - 6}" y="{y + bar_height * 0.7:.0f}" '
             f'text-anchor="end">{esc(key)}</text>'
         )
-        x0 = float(label_w)
-        for i, name in enumerate(series):
-            value = int(values.get(name, 0))
-            if value <= 0:
-                continue
-            seg = plot_w * value / top
-            parts.append(
-                f'<rect x="{x0:.1f}" y="{y}" width="{max(seg, 1):.1f}" '
-                f'height="{bar_height}" fill="{PALETTE[i % len(PALETTE)]}" '
-                f'data-series="{esc(name)}" data-value="{value}">'
-                f"<title>{esc(key)} {esc(name)}: {value}</title></rect>"
-            )
-            x0 += seg
+        segments, x0 = _segments(
+            key,
+            values,
+            series,
+            x0=float(label_w),
+            y=y,
+            scale=(plot_w, top),
+            height=bar_height,
+        )
+        parts.append(segments)
         parts.append(
             f'<text x="{x0 + 4:.1f}" y="{y + bar_height * 0.7:.0f}">'
             f"{totals[key]}</text>"
@@ -86,6 +76,50 @@ def stacked_bars(
     parts.append("</svg>")
     caption = f"<div style='font-weight:600'>{esc(title)}</div>" if title else ""
     return caption + "".join(parts)
+
+
+def _legend(series: Sequence[str], x: int) -> str:
+    """A colour swatch and the name of every series, left to right from ``x``."""
+    parts = []
+    for i, name in enumerate(series):
+        colour = PALETTE[i % len(PALETTE)]
+        parts.append(
+            f'<rect x="{x}" y="4" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="13">{esc(name)}</text>'
+        )
+        x += 24 + 7 * len(name)
+    return "".join(parts)
+
+
+def _segments(
+    key: str,
+    values: Mapping[str, int],
+    series: Sequence[str],
+    *,
+    x0: float,
+    y: int,
+    scale: tuple[int, int],
+    height: int,
+) -> tuple[str, float]:
+    """One bar's segments from ``x0``, and the x where the bar ends.
+
+    ``scale`` is (plot width, largest total): a value of the largest total fills it.
+    """
+    plot_w, top = scale
+    parts = []
+    for i, name in enumerate(series):
+        value = int(values.get(name, 0))
+        if value <= 0:
+            continue
+        seg = plot_w * value / top
+        parts.append(
+            f'<rect x="{x0:.1f}" y="{y}" width="{max(seg, 1):.1f}" '
+            f'height="{height}" fill="{PALETTE[i % len(PALETTE)]}" '
+            f'data-series="{esc(name)}" data-value="{value}">'
+            f"<title>{esc(key)} {esc(name)}: {value}</title></rect>"
+        )
+        x0 += seg
+    return "".join(parts), x0
 
 
 def simple_bars(data: Mapping[str, int], *, title: str = "", width: int = 560) -> str:

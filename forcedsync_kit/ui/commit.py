@@ -9,7 +9,8 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from .. import Criteria, ForceResult, PreviewResult
-from ._base import Part, esc, message_html
+from .base import Part, esc, message_html
+from .confirm import ConfirmBox
 from .grid import counts_html
 
 logger = logging.getLogger(__name__)
@@ -110,14 +111,7 @@ class CommitPanel(Part):
             layout=w.Layout(width="auto"),
         )
         self.force_button.add_class("fsk-force")
-        self.confirm_text = w.HTML("")
-        self.confirm_button = w.Button(description="Confirm", button_style="danger")
-        self.confirm_button.add_class("fsk-confirm-force")
-        self.cancel_button = w.Button(description="Cancel")
-        self.confirm_box = w.VBox(
-            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
-            layout=w.Layout(display="none", border="2px solid #b00020", padding="6px"),
-        )
+        self.confirmation = ConfirmBox("fsk-confirm-force")
         self.progress = w.FloatProgress(
             value=0.0, min=0.0, max=1.0, description="", layout=w.Layout(display="none")
         )
@@ -126,14 +120,14 @@ class CommitPanel(Part):
         self.result_html.add_class("fsk-force-result")
         self.loglink = LogLink(load_log, log=self.log)
         self.result: ForceResult | None = None
-        self._buttons = [self.force_button, self.confirm_button, self.cancel_button]
+        self._buttons = [self.force_button, *self.confirmation.buttons]
         self.force_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirm_button.on_click(self.guard(lambda _: self.commit()))
-        self.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.confirmation.button.on_click(self.guard(lambda _: self.commit()))
+        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
         self.root = w.VBox(
             [
                 self.force_button,
-                self.confirm_box,
+                self.confirmation.root,
                 w.HBox([self.progress, self.step]),
                 self.result_html,
                 self.loglink.root,
@@ -153,7 +147,7 @@ class CommitPanel(Part):
     def refresh_buttons(self) -> None:
         """Enable "Force N records" only for the current preview with rows to write."""
         p = self.preview
-        asking = self.confirm_box.layout.display != "none"
+        asking = self.confirmation.asking
         if p is None or not self.current:
             self.force_button.description = "Preview the current criteria first"
             self.force_button.disabled = True
@@ -163,8 +157,7 @@ class CommitPanel(Part):
         else:
             self.force_button.description = f"Force {p.to_write} records"
             self.force_button.disabled = asking
-        self.confirm_button.disabled = not (asking and self.current)
-        self.cancel_button.disabled = not asking
+        self.confirmation.refresh_buttons(self.current)
 
     def ask(self) -> None:
         """Show the confirmation step, repeating the counts of the preview."""
@@ -172,19 +165,18 @@ class CommitPanel(Part):
         if p is None or not self.current:
             return
         ctx = p.context
-        self.confirm_text.value = (
+        self.confirmation.ask(
             f"<b>Write action R in SYNCDATA for {p.to_write} records of user "
             f"{esc(ctx.user)}</b> (company {esc(ctx.company)}, operator "
             f"{esc(ctx.operator)})? The next synchronization re-sends them to Outlook."
-            f"<br>{counts_html(p.counts, p.out_of_phase)}"
+            f"<br>{counts_html(p.counts, p.out_of_phase)}",
+            f"Confirm: force {p.to_write} records",
         )
-        self.confirm_button.description = f"Confirm: force {p.to_write} records"
-        self.confirm_box.layout.display = None
         self.refresh_buttons()
 
     def cancel(self) -> None:
         """Hide the confirmation step."""
-        self.confirm_box.layout.display = "none"
+        self.confirmation.hide()
         self.refresh_buttons()
 
     def commit(self) -> None:
@@ -203,7 +195,7 @@ class CommitPanel(Part):
         finally:
             self.progress.layout.display = "none"
             self.step.value = ""
-            self.confirm_box.layout.display = "none"
+            self.confirmation.hide()
         self.result = result
         self.result_html.value = summary_html(result)
         self.loglink.set_run(result.run_id)

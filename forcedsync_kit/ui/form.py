@@ -5,14 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
 
 from .. import Criteria, ForcedSyncError
-from ..criteria import FUNCTIONS
-from ._base import Part, esc, message_html
+from ..fields import (
+    BY_NAME,
+    FIELDS,
+    FUNCTIONS,
+    MAX_DAYS,
+    Field,
+    FieldType,
+    group_titles,
+)
+from .base import Part, esc, message_html
 
 logger = logging.getLogger(__name__)
 
@@ -22,112 +29,46 @@ CodeSource = Callable[[str, str], list[tuple[str, str]]]
 CompanySource = Callable[[str], str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One screen field: its SPEC code, words for people, widget kind, block flag."""
-
-    code: str
-    label: str
-    kind: str  # bool, date, int, functions, or a code kind (user, company, ...)
-    parent: str | None = None
-
-
-#: The screen, in X3 order: (block title, fields). A field is enabled while its parent
-#: flag (and that flag's own parent) is on, as on the X3 screen.
-LAYOUT: tuple[tuple[str, tuple[Field, ...]], ...] = (
-    (
-        "General",
-        (
-            Field("USER", "User (Outlook owner)", "user"),
-            Field("CPY", "Company", "company"),
-            Field("FLGTRCDET", "Detailed log", "bool"),
-            Field("ONLYOOP", "Only out-of-phase records", "bool"),
-            Field("STALEDAYS", "Stale after (days)", "int"),
-        ),
-    ),
-    (
-        "Contacts",
-        (
-            Field("SELCOR", "Process Outlook contacts", "bool"),
-            Field("CORDEB", "Contacts from", "contact", "SELCOR"),
-            Field("CORFIN", "Contacts to", "contact", "SELCOR"),
-            Field("CORSYNCNT", "Generate from my contacts", "bool", "SELCOR"),
-            Field("BPCDEB", "Customers from", "customer", "CORSYNCNT"),
-            Field("BPCFIN", "Customers to", "customer", "CORSYNCNT"),
-            Field("CORFCTTXT", "Contact functions", "functions", "CORSYNCNT"),
-            Field("CORSYNPST", "Generate from my leads", "bool", "SELCOR"),
-            Field("PSTDEB", "Leads from", "lead", "CORSYNPST"),
-            Field("PSTFIN", "Leads to", "lead", "CORSYNPST"),
-            Field("CORSYNREP", "Generate from sales reps", "bool", "SELCOR"),
-            Field("REPDEB", "Sales reps from", "rep", "CORSYNREP"),
-            Field("REPFIN", "Sales reps to", "rep", "CORSYNREP"),
-        ),
-    ),
-    (
-        "Tasks",
-        (
-            Field("SELTSK", "Process tasks", "bool"),
-            Field("TSKDATDEB", "Task start from", "date", "SELTSK"),
-            Field("TSKDATFIN", "Task start to", "date", "SELTSK"),
-            Field("TSKECHDEB", "Task due from", "date", "SELTSK"),
-            Field("TSKECHFIN", "Task due to", "date", "SELTSK"),
-            Field("TSKFORCOR", "Also force the task's contact", "bool", "SELTSK"),
-        ),
-    ),
-    (
-        "Calls",
-        (
-            Field("SELCLL", "Process calls", "bool"),
-            Field("CLLDATDEB", "Call date from", "date", "SELCLL"),
-            Field("CLLDATFIN", "Call date to", "date", "SELCLL"),
-            Field("CLLFORCOR", "Also force the call's contact", "bool", "SELCLL"),
-        ),
-    ),
-    (
-        "Appointments",
-        (
-            Field("SELBAP", "Process appointments", "bool"),
-            Field("BAPDATDEB", "Appointment from", "date", "SELBAP"),
-            Field("BAPDATFIN", "Appointment to", "date", "SELBAP"),
-            Field("BAPFORCOR", "Also force the persons met", "bool", "SELBAP"),
-            Field("BAPFORREP", "Also force the intervening reps", "bool", "SELBAP"),
-        ),
-    ),
+#: The screen, in X3 order: (block title, fields), from ``fields.FIELDS``. A field is
+#: enabled while its block flag (and that flag's own block flag) is on, as in X3.
+LAYOUT: tuple[tuple[str, tuple[Field, ...]], ...] = tuple(
+    (title, tuple(f for f in FIELDS if f.group == title)) for title in group_titles()
 )
-FIELDS: dict[str, Field] = {f.code: f for _, fs in LAYOUT for f in fs}
 _FUNCTION_LABELS = tuple(FUNCTIONS.values())
 _STYLE = {"description_width": "170px"}
 _WIDTH = "340px"
+#: The types shown as they are; the others (codes) get completion and a name hint.
+_PLAIN = (FieldType.BOOL, FieldType.DATE, FieldType.INT)
 
 
 def _widget(field: Field) -> w.Widget:
     common: dict[str, Any] = {
         "description": field.label,
-        "tooltip": field.code,
+        "tooltip": field.name,
         "style": _STYLE,
         "layout": w.Layout(width=_WIDTH),
     }
     widget: w.Widget
-    if field.kind == "bool":
+    if field.type is FieldType.BOOL:
         common["layout"] = w.Layout(width="auto")
-        widget = w.Checkbox(value=False, indent=True, **common)
-    elif field.kind == "date":
+        widget = w.Checkbox(value=field.default, indent=True, **common)
+    elif field.type is FieldType.DATE:
         widget = w.DatePicker(value=None, **common)
-    elif field.kind == "int":
-        widget = w.BoundedIntText(value=7, min=0, max=36500, **common)
-    elif field.kind == "functions":
+    elif field.type is FieldType.INT:
+        widget = w.BoundedIntText(value=field.default, min=0, max=MAX_DAYS, **common)
+    elif field.type is FieldType.FUNCTIONS:
         widget = w.TagsInput(
             value=[],
             allowed_tags=list(_FUNCTION_LABELS),
             allow_duplicates=False,
-            tooltip=field.code,
+            tooltip=field.name,
             layout=w.Layout(width=_WIDTH),
         )
     else:
         widget = w.Combobox(
             value="", options=[], ensure_option=False, placeholder="code", **common
         )
-    widget.add_class(f"fsk-{field.code}")
+    widget.add_class(f"fsk-{field.name}")
     return widget
 
 
@@ -159,47 +100,20 @@ class CriteriaForm(Part):
         self._codes = codes
         self._company_of = company_of
         self._auto_company: str | None = company
-        self.fields: dict[str, w.Widget] = {f: _widget(FIELDS[f]) for f in FIELDS}
+        self.fields: dict[str, w.Widget] = {f.name: _widget(f) for f in FIELDS}
         self.hints: dict[str, w.HTML] = {}
         self.error = self.status  # the library's message, shown next to the form
         self.error.add_class("fsk-form-error")
         self._listeners: list[Callable[[], None]] = []
-        blocks = []
-        for title, fields in LAYOUT:
-            rows = []
-            for field in fields:
-                widget = self.fields[field.code]
-                if field.kind == "functions":
-                    label = w.HTML(
-                        f"<span title='{field.code}'>{esc(field.label)}</span>",
-                        layout=w.Layout(width="170px"),
-                    )
-                    rows.append(w.HBox([label, widget]))
-                    continue
-                if field.kind not in ("bool", "date", "int"):
-                    hint = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
-                    self.hints[field.code] = hint
-                    widget.observe(self.guard(self._on_code), names="value")
-                    rows.append(w.HBox([widget, hint]))
-                else:
-                    rows.append(widget)
-                widget.observe(self.guard(self._on_change), names="value")
-            blocks.append(
-                w.VBox(
-                    [w.HTML(f"<b>{esc(title)}</b>"), *rows],
-                    layout=w.Layout(
-                        border="1px solid #ddd", padding="4px", margin="2px"
-                    ),
-                )
-            )
+        blocks = [self._block(title, fields) for title, fields in LAYOUT]
         self.fields["USER"].observe(self.guard(self._on_user), names="value")
         self.root = w.VBox(
             [w.HBox([blocks[0], self.error]), w.HBox(blocks[1:3]), w.HBox(blocks[3:])]
         )
         self.root.add_class("fsk-criteria-form")
-        for field in FIELDS.values():
-            if field.kind not in ("bool", "date", "int", "functions"):
-                self._load_options(field.code, "")
+        for field in FIELDS:
+            if field.type is FieldType.CODE:
+                self._load_options(field.name, "")
         if user:
             self.fields["USER"].value = user
         if company:
@@ -207,33 +121,62 @@ class CriteriaForm(Part):
             self._auto_company = company
         self._update_enabled()
 
+    def _block(self, title: str, fields: tuple[Field, ...]) -> w.VBox:
+        """One screen block: its title and a row per field."""
+        rows = [self._row(field) for field in fields]
+        return w.VBox(
+            [w.HTML(f"<b>{esc(title)}</b>"), *rows],
+            layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"),
+        )
+
+    def _row(self, field: Field) -> w.Widget:
+        """A field's widget, with its label (functions) or its name hint (codes)."""
+        widget = self.fields[field.name]
+        if field.type is FieldType.FUNCTIONS:
+            # TagsInput has no description, so its label is an HTML beside it. It was
+            # never observed by _on_change, and still is not (behaviour kept).
+            label = w.HTML(
+                f"<span title='{field.name}'>{esc(field.label)}</span>",
+                layout=w.Layout(width="170px"),
+            )
+            return w.HBox([label, widget])
+        row = widget
+        if field.type not in _PLAIN:
+            hint = w.HTML("", layout=w.Layout(margin="0 0 0 8px"))
+            self.hints[field.name] = hint
+            widget.observe(self.guard(self._on_code), names="value")
+            row = w.HBox([widget, hint])
+        widget.observe(self.guard(self._on_change), names="value")
+        return row
+
     # -- values ------------------------------------------------------------------------
 
     def enabled(self, code: str) -> bool:
         """True when every block flag above the field is on."""
-        parent = FIELDS[code].parent
-        while parent is not None:
-            if not self.fields[parent].value:
+        block = BY_NAME[code].block
+        while block is not None:
+            if not self.fields[block].value:
                 return False
-            parent = FIELDS[parent].parent
+            block = BY_NAME[block].block
         return True
 
     def params(self) -> dict[str, Any]:
         """The SPEC parameters in the form; disabled and empty fields are left out."""
         out: dict[str, Any] = {}
-        for code, field in FIELDS.items():
+        for field in FIELDS:
+            code = field.name
             if not self.enabled(code):
                 continue
             value = self.fields[code].value
-            if field.kind == "bool":
+            if field.type is FieldType.BOOL:
                 if value:
                     out[code] = True
-            elif field.kind == "functions":
+            elif field.type is FieldType.FUNCTIONS:
                 if value:
                     out[code] = ",".join(value)
-            elif field.kind == "int":
+            elif field.type is FieldType.INT:
                 out[code] = value
-            elif field.kind == "date":
+            elif field.type is FieldType.DATE:
                 if value is not None:
                     out[code] = value
             elif str(value).strip():
@@ -251,16 +194,17 @@ class CriteriaForm(Part):
     def set_criteria(self, criteria: Criteria) -> None:
         """Show ``criteria`` in the form (USER and CPY left as they are when unset)."""
         values = criteria.to_params()
-        for code, field in FIELDS.items():
+        for field in FIELDS:
+            code = field.name
             value = values[code]
             widget = self.fields[code]
-            if field.kind == "bool":
+            if field.type is FieldType.BOOL:
                 widget.value = bool(value)
-            elif field.kind == "date":
+            elif field.type is FieldType.DATE:
                 widget.value = dt.date.fromisoformat(value) if value else None
-            elif field.kind == "int":
+            elif field.type is FieldType.INT:
                 widget.value = int(value)
-            elif field.kind == "functions":
+            elif field.type is FieldType.FUNCTIONS:
                 widget.value = [FUNCTIONS[n] for n in criteria.corfcttxt]
             elif value or code not in ("USER", "CPY"):
                 widget.value = value or ""
@@ -287,7 +231,7 @@ class CriteriaForm(Part):
             callback()
 
     def _update_enabled(self) -> None:
-        for code in FIELDS:
+        for code in self.fields:
             self.fields[code].disabled = not self.enabled(code)
 
     def _on_code(self, change: Mapping[str, Any]) -> None:
@@ -312,7 +256,7 @@ class CriteriaForm(Part):
     def _load_options(self, code: str, prefix: str) -> None:
         if self._codes is None:
             return
-        kind = FIELDS[code].kind
+        kind = str(BY_NAME[code].lookup)
         key = prefix.strip().upper()
         found = self._codes(kind, key)
         if key and [c for c, _ in found] == [key]:

@@ -11,7 +11,7 @@ from ipydatagrid import DataGrid
 
 from .. import PreviewResult
 from ..criteria import OBJECT_TYPES, OUTCOMES
-from ._base import Part, counts_rows, esc, table_html
+from .base import Part, counts_rows, esc, table_html
 from .charts import stacked_bars
 
 logger = logging.getLogger(__name__)
@@ -93,6 +93,28 @@ class PreviewGrid(Part):
         self.chart = w.HTML("")
         self.chart.add_class("fsk-counts-chart")
         self.warnings = w.HTML("")
+        self._build_pager()
+        self.grid = DataGrid(
+            pd.DataFrame(columns=list(COLUMNS)),
+            selection_mode="row",
+            base_column_size=110,
+            column_widths={"description": 260, "reasons": 320, "key": 100},
+            layout=w.Layout(height="420px", width="100%"),
+        )
+        self.root = w.VBox(
+            [
+                self.summary,
+                w.HBox([self.counts, self.chart]),
+                self.warnings,
+                self.pager,
+                self.grid,
+                self.status,
+            ]
+        )
+        self.refresh_buttons()
+
+    def _build_pager(self) -> None:
+        """The filters and the paging buttons, wired to ``go`` and ``turn``."""
         self.type_filter = w.Dropdown(
             options=[_ALL, *(str(t) for t in OBJECT_TYPES)],
             value=_ALL,
@@ -121,13 +143,6 @@ class PreviewGrid(Part):
         self.go_button = w.Button(description="Go to page")
         self.page_label = w.HTML("")
         self.page_label.add_class("fsk-page-label")
-        self.grid = DataGrid(
-            pd.DataFrame(columns=list(COLUMNS)),
-            selection_mode="row",
-            base_column_size=110,
-            column_widths={"description": 260, "reasons": 320, "key": 100},
-            layout=w.Layout(height="420px", width="100%"),
-        )
         self._buttons = [self.prev_button, self.next_button, self.go_button]
         self.prev_button.on_click(self.guard(lambda _: self.turn(-1)))
         self.next_button.on_click(self.guard(lambda _: self.turn(+1)))
@@ -146,17 +161,6 @@ class PreviewGrid(Part):
                 self.page_label,
             ]
         )
-        self.root = w.VBox(
-            [
-                self.summary,
-                w.HBox([self.counts, self.chart]),
-                self.warnings,
-                self.pager,
-                self.grid,
-                self.status,
-            ]
-        )
-        self.refresh_buttons()
 
     # -- rendering ---------------------------------------------------------------------
 

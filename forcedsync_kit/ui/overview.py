@@ -8,7 +8,8 @@ from typing import Any
 import ipywidgets as w
 
 from ..lookup import Overview
-from ._base import Part, esc, table_html
+from .backend import Api
+from .base import Part, esc, table_html
 from .charts import simple_bars
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class OverviewPanel(Part):
         log: the shared log Output widget.
     """
 
-    def __init__(self, api: Any, *, log: w.Output | None = None) -> None:
+    def __init__(self, api: Api, *, log: w.Output | None = None) -> None:
         super().__init__(log)
         self.api = api
         self.result: Overview | None = None

@@ -11,8 +11,10 @@ import pandas as pd
 from ipydatagrid import DataGrid
 
 from .. import RecordRow, RunInfo, UndoResult
-from ._base import Part, esc, message_html, table_html
+from .backend import Api
+from .base import Part, esc, message_html, table_html
 from .commit import LogLink
+from .confirm import ConfirmBox
 from .grid import COLUMNS, counts_html
 
 logger = logging.getLogger(__name__)
@@ -104,7 +106,7 @@ class RunsPanel(Part):
 
     def __init__(
         self,
-        api: Any,
+        api: Api,
         *,
         on_undone: Callable[[UndoResult], None] | None = None,
         log: w.Output | None = None,
@@ -134,29 +136,19 @@ class RunsPanel(Part):
         self.loglink = LogLink(lambda rid: self.api.log_text(rid), log=self.log)
         self.undo_button = w.Button(description="Undo this run", button_style="warning")
         self.undo_button.add_class("fsk-undo")
-        self.confirm_text = w.HTML("")
-        self.confirm_button = w.Button(
-            description="Confirm undo", button_style="danger"
-        )
-        self.confirm_button.add_class("fsk-confirm-undo")
-        self.cancel_button = w.Button(description="Cancel")
-        self.confirm_box = w.VBox(
-            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
-            layout=w.Layout(display="none", border="2px solid #b00020", padding="6px"),
-        )
+        self.confirmation = ConfirmBox("fsk-confirm-undo", "Confirm undo")
         self.report_html = w.HTML("")
         self.report_html.add_class("fsk-undo-report")
         self._buttons = [
             self.refresh_button,
             self.undo_button,
-            self.confirm_button,
-            self.cancel_button,
+            *self.confirmation.buttons,
         ]
         self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
         self.picker.observe(self.guard(self._on_pick), names="value")
         self.undo_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirm_button.on_click(self.guard(lambda _: self.confirm()))
-        self.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.confirmation.button.on_click(self.guard(lambda _: self.confirm()))
+        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
         self.root = w.VBox(
             [
                 w.HBox([self.refresh_button, self.status]),
@@ -166,7 +158,7 @@ class RunsPanel(Part):
                 self.grid,
                 self.loglink.root,
                 self.undo_button,
-                self.confirm_box,
+                self.confirmation.root,
                 self.report_html,
             ]
         )
@@ -244,10 +236,8 @@ class RunsPanel(Part):
 
     def refresh_buttons(self) -> None:
         """Undo only a force run not undone yet; confirm only while asking."""
-        asking = self.confirm_box.layout.display != "none"
-        self.undo_button.disabled = not self._undoable() or asking
-        self.confirm_button.disabled = not asking
-        self.cancel_button.disabled = not asking
+        self.undo_button.disabled = not self._undoable() or self.confirmation.asking
+        self.confirmation.refresh_buttons()
         self.refresh_button.disabled = False
 
     def ask(self) -> None:
@@ -255,17 +245,16 @@ class RunsPanel(Part):
         i = self.info
         if i is None or not self._undoable():
             return
-        self.confirm_text.value = (
+        self.confirmation.ask(
             f"<b>Undo run {esc(i.run_id)}</b> ({_figures(i)[1]} R rows written for "
             f"{esc(i.user)} on {esc(_when(i))})? SYNCDATA is put back as it was for "
             f"every record of the run still pending; the others are reported."
         )
-        self.confirm_box.layout.display = None
         self.refresh_buttons()
 
     def cancel(self) -> None:
         """Hide the undo confirmation."""
-        self.confirm_box.layout.display = "none"
+        self.confirmation.hide()
         self.refresh_buttons()
 
     def confirm(self) -> None:
@@ -278,7 +267,7 @@ class RunsPanel(Part):
             with self.busy():
                 result = self.api.undo(i.run_id)
         finally:
-            self.confirm_box.layout.display = "none"
+            self.confirmation.hide()
         self.report_html.value = undo_html(result)
         self.refresh()
         if self._on_undone is not None:

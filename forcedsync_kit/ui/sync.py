@@ -11,9 +11,12 @@ from typing import Any
 import ipywidgets as w
 
 from ..criteria import Action
-from ._base import Part, esc, message_html, table_html
+from ..outlook import PendingCount, SyncResult
+from .backend import Api
+from .base import Part, esc, message_html, table_html
 from .charts import stacked_bars
 from .commit import MAX_DOWNLOAD_BYTES
+from .confirm import ConfirmBox
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +24,9 @@ ACTIONS: tuple[str, ...] = tuple(str(a) for a in Action)
 _MIME = {".vcf": "text/vcard", ".ics": "text/calendar", ".json": "application/json"}
 
 
-def pending_table(pending: Sequence[Any]) -> tuple[list[list[object]], dict[str, int]]:
+def pending_table(
+    pending: Sequence[PendingCount],
+) -> tuple[list[list[object]], dict[str, int]]:
     """Rows ``user, type, C, M, A, P, R, total`` and the pending rows per user."""
     cells: dict[tuple[str, str], dict[str, int]] = {}
     per_user: dict[str, int] = {}
@@ -64,10 +69,10 @@ class SyncPanel(Part):
 
     def __init__(
         self,
-        api: Any,
+        api: Api,
         *,
         user: str | None = None,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[SyncResult], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
         super().__init__(log)
@@ -75,7 +80,7 @@ class SyncPanel(Part):
         self._on_done = on_done
         self.per_user: dict[str, int] = {}
         self.rows: list[list[object]] = []
-        self.result: Any = None
+        self.result: SyncResult | None = None
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.queue = w.HTML("")
         self.queue.add_class("fsk-pending")
@@ -94,33 +99,25 @@ class SyncPanel(Part):
             layout=w.Layout(width="auto"),
         )
         self.sync_button.add_class("fsk-sync")
-        self.confirm_text = w.HTML("")
-        self.confirm_button = w.Button(description="Confirm", button_style="danger")
-        self.confirm_button.add_class("fsk-confirm-sync")
-        self.cancel_button = w.Button(description="Cancel")
-        self.confirm_box = w.VBox(
-            [self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])],
-            layout=w.Layout(display="none", border="2px solid #b00020", padding="6px"),
-        )
+        self.confirmation = ConfirmBox("fsk-confirm-sync")
         self.report_html = w.HTML("")
         self.report_html.add_class("fsk-sync-report")
         self._buttons = [
             self.refresh_button,
             self.sync_button,
-            self.confirm_button,
-            self.cancel_button,
+            *self.confirmation.buttons,
         ]
         self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
         self.sync_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirm_button.on_click(self.guard(lambda _: self.confirm()))
-        self.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.confirmation.button.on_click(self.guard(lambda _: self.confirm()))
+        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
         self.user.observe(self.guard(self._on_user), names="value")
         self.root = w.VBox(
             [
                 w.HBox([self.refresh_button, self.status]),
                 w.HBox([self.queue, self.chart]),
                 w.HBox([self.user, self.sync_button]),
-                self.confirm_box,
+                self.confirmation.root,
                 self.report_html,
             ]
         )
@@ -158,7 +155,6 @@ class SyncPanel(Part):
 
     def refresh_buttons(self) -> None:
         """Sync only a user with pending rows; confirm only while asking."""
-        asking = self.confirm_box.layout.display != "none"
         code = self._code()
         n = self.per_user.get(code, 0)
         self.sync_button.description = (
@@ -166,28 +162,26 @@ class SyncPanel(Part):
             if code
             else "Run next synchronization"
         )
-        self.sync_button.disabled = asking or n == 0
-        self.confirm_button.disabled = not asking
-        self.cancel_button.disabled = not asking
+        self.sync_button.disabled = self.confirmation.asking or n == 0
+        self.confirmation.refresh_buttons()
         self.refresh_button.disabled = False
 
     def ask(self) -> None:
         """Show the confirmation, repeating the user's pending rows."""
         code = self._code()
         rows = [r for r in self.rows if r[0] == code]
-        self.confirm_text.value = (
+        self.confirmation.ask(
             f"<b>Send the {self.per_user.get(code, 0)} pending rows of {esc(code)} to "
             f"Outlook files and remove them from SYNCDATA?</b> This is what the "
             f"add-in does at its next synchronization; it cannot be undone."
-            + table_html(["user", "type", *ACTIONS, "total"], rows)
+            + table_html(["user", "type", *ACTIONS, "total"], rows),
+            f"Confirm: synchronize {code}",
         )
-        self.confirm_button.description = f"Confirm: synchronize {code}"
-        self.confirm_box.layout.display = None
         self.refresh_buttons()
 
     def cancel(self) -> None:
         """Hide the confirmation."""
-        self.confirm_box.layout.display = "none"
+        self.confirmation.hide()
         self.refresh_buttons()
 
     def confirm(self) -> None:
@@ -198,7 +192,7 @@ class SyncPanel(Part):
             with self.busy():
                 result = self.api.synchronize(code)
         finally:
-            self.confirm_box.layout.display = "none"
+            self.confirmation.hide()
         self.result = result
         lines = "<br>".join(esc(x) for x in result.summary_lines())
         self.report_html.value = (

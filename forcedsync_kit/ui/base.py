@@ -82,6 +82,11 @@ class Part:
         self.root: w.Widget = w.VBox()
         self._buttons: list[w.Button] = []
 
+    @property
+    def buttons(self) -> list[w.Button]:
+        """The buttons this part disables while one of its calls runs."""
+        return list(self._buttons)
+
     def guard(self, func: F) -> F:
         """Wrap a callback: errors reach the status line and the log widget."""
 
