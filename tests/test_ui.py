@@ -224,6 +224,18 @@ def test_force_button_follows_the_form(app: App) -> None:
     assert not app.commit.force_button.disabled
 
 
+def test_force_button_follows_the_functions_field(app: App) -> None:
+    """CORFCTTXT (a tags field) changed after a preview: the preview no longer holds."""
+    app.form.fields["SELCOR"].value = True
+    app.form.fields["CORSYNCNT"].value = True  # CORFCTTXT's block
+    app.preview_button.click()
+    assert not app.commit.force_button.disabled
+    app.form.fields["CORFCTTXT"].value = ["Accountant"]
+    assert app.commit.force_button.disabled
+    app.form.fields["CORFCTTXT"].value = []
+    assert not app.commit.force_button.disabled
+
+
 def test_commit_confirms_writes_and_undo_restores(app: App) -> None:
     engine = app.api.engine
     before = syncdata_rows(engine)

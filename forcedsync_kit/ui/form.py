@@ -133,12 +133,12 @@ class CriteriaForm(Part):
         """A field's widget, with its label (functions) or its name hint (codes)."""
         widget = self.fields[field.name]
         if field.type is FieldType.FUNCTIONS:
-            # TagsInput has no description, so its label is an HTML beside it. It was
-            # never observed by _on_change, and still is not (behaviour kept).
+            # TagsInput has no description, so its label is an HTML beside it.
             label = w.HTML(
                 f"<span title='{field.name}'>{esc(field.label)}</span>",
                 layout=w.Layout(width="170px"),
             )
+            widget.observe(self.guard(self._on_change), names="value")
             return w.HBox([label, widget])
         row = widget
         if field.type not in _PLAIN:
