@@ -255,10 +255,10 @@ def force(
         rolled_back=ROLLED_BACK,
         summary=criteria.summary(),
     )
+    step("done", 1.0)  # committed: what follows never fails the run
     selected = sum(sum(by_outcome.values()) for by_outcome in result.counts.values())
     replaced = sum(c.get(str(Outcome.SUPERSEDE), 0) for c in result.counts.values())
     transaction.refresh_after_commit(
         engine, FORCE_TABLES, selected + result.written + replaced
     )
-    step("done", 1.0)
     return result
