@@ -1,7 +1,8 @@
 """Prototypes of the changes proposed to the core, measured beside the current code.
 
 Benchmark-only: the core is not edited. Each prototype is built from the core's own
-pieces (``marking._plan``, ``compile_selection``, ``describe``...), swapped in for the
+pieces (``marking.make_plan``,
+``compile_selection``, ``describe``...), swapped in for the
 duration of a measurement (``patched``), or is a schema variant on a scratch copy; its
 result is compared with the current code's before its time is trusted.
 
@@ -44,10 +45,11 @@ import _bench
 import sqlalchemy as sa
 
 import forcedsync_kit as fs
-from forcedsync_kit import db, marking
+from forcedsync_kit import context, db, marking
 from forcedsync_kit import schema as s
 from forcedsync_kit.criteria import Action, ObjectType, Outcome
 from forcedsync_kit.demo import DEMO_CLOCK
+from forcedsync_kit.marking import plan as marking_plan
 from forcedsync_kit.results import PreviewResult, RecordRow, RunContext, empty_counts
 from forcedsync_kit.selection import (
     YES,
@@ -59,8 +61,8 @@ from forcedsync_kit.selection import (
 
 NOW = DEMO_CLOCK
 ORIGINAL = {
-    "classify": marking.classify,
-    "compile_selection": marking.compile_selection,
+    "classify": marking_plan.classify,
+    "compile_selection": marking_plan.compile_selection,
 }
 
 
@@ -205,16 +207,16 @@ def classify_restricted(
 
 @contextlib.contextmanager
 def patched(*, p6: bool = False, p8: bool = False) -> Iterator[None]:
-    """Swap P6 / P8 into ``marking`` (what preview and force call) for the block."""
-    marking.classify = classify_restricted if p6 else ORIGINAL["classify"]  # type: ignore[assignment]
-    marking.compile_selection = (  # type: ignore[assignment]
+    """Swap P6 / P8 into ``marking.plan`` (what preview and force call)."""
+    marking_plan.classify = classify_restricted if p6 else ORIGINAL["classify"]  # type: ignore[assignment]
+    marking_plan.compile_selection = (  # type: ignore[assignment]
         compile_by_type if p8 else ORIGINAL["compile_selection"]
     )
     try:
         yield
     finally:
-        marking.classify = ORIGINAL["classify"]  # type: ignore[assignment]
-        marking.compile_selection = ORIGINAL["compile_selection"]  # type: ignore[assignment]
+        marking_plan.classify = ORIGINAL["classify"]  # type: ignore[assignment]
+        marking_plan.compile_selection = ORIGINAL["compile_selection"]  # type: ignore[assignment]
 
 
 # --- P1: one pass ---------------------------------------------------------------------
@@ -237,7 +239,7 @@ def preview_one_pass(
 ) -> PreviewResult:
     """marking.preview (without page filters), classifying once into a temp table."""
     with db.reading(engine) as conn:
-        plan = marking._plan(conn, criteria, _bench.USER, NOW)
+        plan = marking.make_plan(conn, criteria, _bench.USER, NOW)
         PRV.drop(conn, checkfirst=True)
         PRV.create(conn)
         cls = plan.classified.subquery("cls")
@@ -285,17 +287,17 @@ def page_keys_first(
 ) -> tuple[RecordRow, ...]:
     """The page of marking.preview (no filters), classifying only the page's keys."""
     with db.reading(engine) as conn:
-        plan = marking._plan(conn, criteria, _bench.USER, NOW)
+        plan = marking.make_plan(conn, criteria, _bench.USER, NOW)
         ctx = plan.ctx
-        gates = marking.context.gates(conn, criteria, ctx)
-        sel = marking.compile_selection(criteria, ctx, gates.active).subquery("s")
+        gates = context.gates(conn, criteria, ctx)
+        sel = marking_plan.compile_selection(criteria, ctx, gates.active).subquery("s")
         keys = (
             sa.select(sel)
             .order_by(sel.c.sydtyp, sel.c.sydkey)
             .limit(page_size)
             .offset((page - 1) * page_size)
         )
-        cls = marking.classify(
+        cls = marking_plan.classify(
             keys,
             user=ctx.user,
             now=NOW,
@@ -317,7 +319,7 @@ def preview_keys_first(
     needs the classified form.
     """
     with db.reading(engine) as conn:
-        plan = marking._plan(conn, criteria, _bench.USER, NOW)
+        plan = marking.make_plan(conn, criteria, _bench.USER, NOW)
         cls = plan.classified.subquery("cls")
         counts, oop, total = empty_counts(), {str(t): 0 for t in fs.OBJECT_TYPES}, 0
         grouped = sa.select(cls.c.sydtyp, cls.c.outcome, cls.c.oop, sa.func.count())
@@ -328,8 +330,8 @@ def preview_keys_first(
             oop[typ] += n if flag else 0
             total += n
         ctx = plan.ctx
-        gates = marking.context.gates(conn, criteria, ctx)
-        sel = marking.compile_selection(criteria, ctx, gates.active).subquery("s")
+        gates = context.gates(conn, criteria, ctx)
+        sel = marking_plan.compile_selection(criteria, ctx, gates.active).subquery("s")
         keys = (
             sa.select(sel)
             .order_by(sel.c.sydtyp, sel.c.sydkey)
@@ -402,7 +404,7 @@ class PreviewSession:
     @classmethod
     def open(cls, engine: sa.Engine, criteria: fs.Criteria) -> PreviewSession:
         with db.reading(engine) as conn:
-            plan = marking._plan(conn, criteria, _bench.USER, NOW)
+            plan = marking.make_plan(conn, criteria, _bench.USER, NOW)
             c = plan.classified.subquery("cls")
             q = sa.select(c.c.sydtyp, c.c.sydkey, c.c.outcome, c.c.oop)
             rows = [tuple(r) for r in conn.execute(q.order_by(c.c.sydtyp, c.c.sydkey))]
@@ -437,7 +439,7 @@ class PreviewSession:
             else sa.select(sa.union_all(*branches).subquery())
         )
         with db.reading(self.engine) as conn:
-            marking.context.check_operator(conn, _bench.USER)
+            context.check_operator(conn, _bench.USER)
             cls = classify_restricted(
                 sel,
                 user=self.criteria.user or _bench.USER,

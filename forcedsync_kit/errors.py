@@ -65,3 +65,26 @@ class RunNotFoundError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+
+class RunCommittedError(ForcedSyncError):
+    """A force or undo was committed, but an error or interrupt came at its COMMIT.
+
+    The database holds the run: it is in the history under ``run_id`` (not a failure
+    of the run; do not run it again).
+    """
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class CommitUncertainError(ForcedSyncError):
+    """A force or undo was interrupted at its COMMIT and the database cannot tell yet.
+
+    Look for ``run_id`` in the history before running it again.
+    """
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id

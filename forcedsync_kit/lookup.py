@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from . import db
 from . import schema as s
+from .clock import to_naive_utc, utcnow
 from .criteria import OBJECT_TYPES, ObjectType
 from .errors import CriteriaError
 
@@ -227,9 +228,7 @@ def overview(
             f"STALEDAYS={staledays} is out of range: give a number of days from 0 "
             f"to 36500.",
         )
-    clock = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    if clock.tzinfo is not None:
-        clock = clock.astimezone(dt.UTC).replace(tzinfo=None)
+    clock = utcnow() if now is None else to_naive_utc(now)
     code = (user or "").strip().upper() or None
     q, lk = s.syncdata, s.synclink
     qkey = db.queue_key(q.c.syddat, q.c.sydhou)

@@ -1,22 +1,28 @@
-"""Run history and the detailed log, read from the toolkit's FSYRUN / FSYLOG tables."""
+"""The run history (FSYRUN) and the detailed log (FSYLOG).
+
+This module is the only writer of FSYRUN: the force and undo transactions record their
+run header through ``record_force_run`` / ``record_undo_run`` / ``mark_undone``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from . import db
 from . import schema as s
-from .criteria import OBJECT_TYPES, OUTCOMES
+from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import CriteriaError, RunNotFoundError
-from .results import RecordRow, RunInfo
+from .results import Counts, RecordRow, RunContext, RunInfo
 from .selection import describe, record_row, split_reasons
+from .states import RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +33,7 @@ CHUNK = 50_000
 def _info(row: Any) -> RunInfo:
     counts = json.loads(row.counts) if row.counts else {}
     tally: dict[str, int] = {}
-    if row.runkind == "UNDO":  # an undo stores {"restored": n, "kept": m}
+    if row.runkind == RunKind.UNDO:  # an undo stores {"restored": n, "kept": m}
         tally, counts = counts, {}
     return RunInfo(
         run_id=row.runid,
@@ -46,6 +52,97 @@ def _info(row: Any) -> RunInfo:
         target_run_id=row.targetrun,
         restored=tally.get("restored"),
         kept=tally.get("kept"),
+    )
+
+
+def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
+    """The FSYRUN row of ``run_id`` read on ``conn`` (in its transaction), or None."""
+    r = s.fsyrun
+    return conn.execute(sa.select(r).where(r.c.runid == run_id)).first()
+
+
+def run_exists(engine: Engine, run_id: str) -> bool:
+    """Whether ``run_id`` is committed, read after the writers' lock is free.
+
+    ``db.writing`` waits for the writers' lock (PostgreSQL) or the file (DuckDB), so a
+    COMMIT still in flight on another connection has finished when this reads.
+    """
+    with db.writing(engine) as conn:
+        return find_run(conn, run_id) is not None
+
+
+def record_force_run(
+    conn: Connection,
+    run_id: str,
+    *,
+    ctx: RunContext,
+    criteria: Criteria,
+    times: tuple[dt.datetime, dt.datetime, dt.datetime],
+    counts: Counts,
+    warnings: Sequence[str],
+) -> None:
+    """Insert the header of a force run; ``times`` are (started, ended, run clock)."""
+    started, ended, clock = times
+    conn.execute(
+        sa.insert(s.fsyrun).values(
+            runid=run_id,
+            runkind=str(RunKind.FORCE),
+            oprusr=ctx.operator,
+            usr=ctx.user,
+            cpy=ctx.company,
+            criteria=criteria.to_json(),
+            started=started,
+            ended=ended,
+            runclock=clock,
+            status=str(RunStatus.DONE),
+            counts=json.dumps(counts),
+            warnings=json.dumps(list(warnings)),
+        )
+    )
+
+
+def record_undo_run(
+    conn: Connection,
+    undo_id: str,
+    *,
+    target: Row[Any],
+    operator: str,
+    times: tuple[dt.datetime, dt.datetime, dt.datetime],
+    tally: tuple[int, int],
+    warnings: Sequence[str],
+) -> None:
+    """Insert the header of an undo of the force run ``target`` (its FSYRUN row).
+
+    ``times`` are (started, ended, run clock); ``tally`` is (restored, kept).
+    """
+    started, ended, clock = times
+    restored, kept = tally
+    conn.execute(
+        sa.insert(s.fsyrun).values(
+            runid=undo_id,
+            runkind=str(RunKind.UNDO),
+            oprusr=operator,
+            usr=target.usr,
+            cpy=target.cpy,
+            criteria=target.criteria,
+            started=started,
+            ended=ended,
+            runclock=clock,
+            status=str(RunStatus.DONE),
+            counts=json.dumps({"restored": restored, "kept": kept}),
+            warnings=json.dumps(list(warnings)),
+            targetrun=target.runid,
+        )
+    )
+
+
+def mark_undone(conn: Connection, run_id: str, undo_id: str) -> None:
+    """Record on the force run ``run_id`` that the undo ``undo_id`` reverted it."""
+    r = s.fsyrun
+    conn.execute(
+        sa.update(r)
+        .where(r.c.runid == run_id)
+        .values(undorun=undo_id, status=str(RunStatus.UNDONE))
     )
 
 
@@ -151,7 +248,7 @@ def summary_lines(info: RunInfo) -> list[str]:
             if v not in (None, False, "")
         ),
     ]
-    if info.kind == "FORCE":
+    if info.kind == RunKind.FORCE:
         lines.append("Counts:  type  insert  supersede  already  skip")
         for typ in OBJECT_TYPES:
             c = info.counts.get(str(typ), {})
@@ -179,7 +276,7 @@ def iter_log_lines(
     """
     info = get_run(engine, run_id)
     yield from summary_lines(info)
-    if not details or info.kind != "FORCE":
+    if not details or info.kind != RunKind.FORCE:
         return
     yield "Records (type, key, outcome, out-of-phase reasons):"
     lg = s.fsylog

@@ -17,12 +17,12 @@ from forcedsync_kit import (
     force,
     get_run,
     list_runs,
-    marking,
     preview,
     run_records,
     undo,
 )
 from forcedsync_kit import schema as s
+from forcedsync_kit.marking import forcing
 
 TASKS = Criteria(seltsk=True)
 
@@ -179,12 +179,12 @@ def test_undo_twice_is_refused(engine: sa.Engine) -> None:
 @pytest.mark.parametrize(
     "step",
     [
-        "_stage",
-        "_save_replaced",
-        "_delete_replaced",
-        "_insert_forced",
-        "_run_counts",
-        "_store_keys",
+        "stage",
+        "save_replaced",
+        "delete_replaced",
+        "insert_forced",
+        "run_counts",
+        "store_keys",
     ],
 )
 def test_failure_mid_run_leaves_no_trace(
@@ -192,19 +192,19 @@ def test_failure_mid_run_leaves_no_trace(
 ) -> None:
     tasks_world(engine)
     before = syncdata_rows(engine)
-    real = getattr(marking, step)
+    real = getattr(forcing, step)
 
     def boom(*args: object, **kwargs: object) -> object:
         real(*args, **kwargs)  # the statement ran, then the run is interrupted
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(marking, step, boom)
+    monkeypatch.setattr(forcing, step, boom)
     with pytest.raises(MarkingError, match="rolled back.*disk full"):
         force(engine, TASKS, operator="ADMIN", now=NOW)
     assert syncdata_rows(engine) == before
     for table in (s.fsyrun, s.fsylog, s.fsyold, s.fsykey):
         assert count(engine, table) == 0, table.name
-    monkeypatch.setattr(marking, step, real)
+    monkeypatch.setattr(forcing, step, real)
     assert force(engine, TASKS, operator="ADMIN", now=NOW).written == 5
 
 
@@ -254,14 +254,14 @@ def test_run_history_records_criteria_counts_and_clock(engine: sa.Engine) -> Non
     assert info.started <= info.ended
 
 
-def test_undo_without_operator_acts_as_the_runs_operator(
+def test_undo_without_operator_acts_as_the_connected_user(
     engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tasks_world(engine)
     before = syncdata_rows(engine)
     run = force(engine, TASKS, operator="ADMIN", now=NOW)
-    monkeypatch.delenv("FORCEDSYNC_USER", raising=False)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv("FORCEDSYNC_USER", "admin")
     res = undo(engine, run.run_id)
     assert res.restored == 5 and syncdata_rows(engine) == before
     assert get_run(engine, res.run_id).operator == "ADMIN"

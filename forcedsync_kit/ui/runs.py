@@ -11,6 +11,7 @@ import pandas as pd
 from ipydatagrid import DataGrid
 
 from .. import RecordRow, RunInfo, UndoResult
+from ..states import RunKind, RunStatus
 from .backend import Api
 from .base import Part, esc, message_html, table_html
 from .commit import LogLink
@@ -26,7 +27,7 @@ def _when(info: RunInfo) -> str:
 
 def _is_force(info: RunInfo) -> bool:
     # An UNDO run's counts are {"restored": n, "kept": n}, not {type: {outcome: n}}.
-    return info.kind == "FORCE" and all(
+    return info.kind == RunKind.FORCE and all(
         isinstance(v, Mapping) for v in info.counts.values()
     )
 
@@ -197,7 +198,7 @@ class RunsPanel(Part):
         info = self.api.run(run_id)
         self.info = info
         records, total = (
-            self.api.run_records(run_id) if info.kind == "FORCE" else ([], 0)
+            self.api.run_records(run_id) if info.kind == RunKind.FORCE else ([], 0)
         )
         self.grid.data = _frame(records)
         params = " ".join(
@@ -223,7 +224,7 @@ class RunsPanel(Part):
             )
             + (
                 f"<div>{total} records; the first {len(records)} below.</div>"
-                if info.kind == "FORCE"
+                if info.kind == RunKind.FORCE
                 else ""
             )
         )
@@ -232,7 +233,9 @@ class RunsPanel(Part):
 
     def _undoable(self) -> bool:
         i = self.info
-        return bool(i and _is_force(i) and not i.undo_run_id and i.status != "UNDONE")
+        if i is None or not _is_force(i):
+            return False
+        return not i.undo_run_id and i.status != RunStatus.UNDONE
 
     def refresh_buttons(self) -> None:
         """Undo only a force run not undone yet; confirm only while asking."""

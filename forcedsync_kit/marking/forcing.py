@@ -1,0 +1,264 @@
+"""Force (SPEC §4.6-4.7): mark every selected record R for USER, in one transaction.
+
+A force is one flat transaction of a handful of set-based statements over a staged
+selection (the run's FSYLOG rows): stage, save the rows to be replaced, delete them,
+insert the R rows, count, record the run. Nothing is looped per record in Python.
+Each step is a public function of this module, called in this order by ``write_force``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import runlog
+from .. import schema as s
+from ..clock import parse_clock, stamp
+from ..criteria import Action, Criteria, Outcome
+from ..results import ForceResult, RunContext, empty_counts
+from ..selection import WRITTEN_OUTCOMES
+from . import transaction
+from .plan import Plan, Progress, make_plan, no_progress
+
+#: FSYKEY.KEYNAME of the SYDNUM high-water mark.
+SYDNUM_KEY = "SYDNUM"
+#: Start of the message of a force that was rolled back.
+ROLLED_BACK = "The run was rolled back and nothing was written"
+#: The tables a force writes, whose statistics a large force refreshes.
+FORCE_TABLES = (s.syncdata, s.fsylog, s.fsyold)
+
+
+@dataclass(frozen=True, slots=True)
+class ForceJob:
+    """One force: its id, criteria, operator, clock, start time and progress."""
+
+    run_id: str
+    criteria: Criteria
+    operator: str | None
+    clock: dt.datetime
+    started: dt.datetime
+    step: Progress
+
+
+def in_run(run_id: str, *outcomes: str) -> sa.Select[Any]:
+    """EXISTS-able: the run's FSYLOG rows of the given outcomes matching SYNCDATA."""
+    lg, q = s.fsylog, s.syncdata
+    return sa.select(sa.literal(1)).where(
+        lg.c.runid == run_id,
+        lg.c.outcome.in_(outcomes),
+        lg.c.sydtyp == q.c.sydtyp,
+        lg.c.sydkey == q.c.sydkey,
+    )
+
+
+def key_recorded(conn: Connection) -> bool:
+    """Whether FSYKEY already has the SYDNUM high-water mark."""
+    k = s.fsykey
+    found = conn.execute(sa.select(k.c.keyname).where(k.c.keyname == SYDNUM_KEY))
+    return found.first() is not None
+
+
+def next_keys(conn: Connection) -> int:
+    """The highest SYDNUM ever present or generated; new keys go above it."""
+    k = s.fsykey
+    last = conn.execute(
+        sa.select(k.c.lastval).where(k.c.keyname == SYDNUM_KEY)
+    ).scalar()
+    top = conn.execute(sa.select(sa.func.max(s.syncdata.c.sydnum))).scalar()
+    return max(int(last or 0), int(top or 0))
+
+
+def store_keys(conn: Connection, value: int, existed: bool) -> None:
+    """Record ``value`` as the SYDNUM high-water mark."""
+    k = s.fsykey
+    if existed:
+        conn.execute(
+            sa.update(k).where(k.c.keyname == SYDNUM_KEY).values(lastval=value)
+        )
+    else:
+        conn.execute(sa.insert(k).values(keyname=SYDNUM_KEY, lastval=value))
+
+
+def stage(conn: Connection, run_id: str, plan: Plan, base: int) -> None:
+    """Stage the classified selection as the run's FSYLOG rows, with new SYDNUMs."""
+    cls = plan.classified.subquery("cls")
+    written = cls.c.outcome.in_(WRITTEN_OUTCOMES)
+    rank = sa.func.row_number().over(
+        partition_by=sa.case((written, 1), else_=0),
+        order_by=(cls.c.sydtyp, cls.c.sydkey),
+    )
+    newnum = sa.case((written, sa.literal(base, sa.BigInteger) + rank), else_=None)
+    src = sa.select(
+        sa.literal(run_id, sa.String).label("runid"),
+        cls.c.sydtyp,
+        cls.c.sydkey,
+        cls.c.outcome,
+        cls.c.oop,
+        sa.func.nullif(cls.c.reasons, "").label("reasons"),
+        newnum.label("newsydnum"),
+    )
+    cols = ["runid", "sydtyp", "sydkey", "outcome", "oop", "reasons", "newsydnum"]
+    conn.execute(sa.insert(s.fsylog).from_select(cols, src))
+
+
+def save_replaced(conn: Connection, run_id: str, user: str) -> None:
+    """Copy the SYNCDATA rows that the run replaces into FSYOLD (for undo)."""
+    q = s.syncdata
+    names = [c.name for c in q.columns]
+    src = sa.select(sa.literal(run_id, sa.String), *[q.c[n] for n in names]).where(
+        q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE)).exists()
+    )
+    conn.execute(sa.insert(s.fsyold).from_select(["runid", *names], src))
+
+
+def delete_replaced(conn: Connection, run_id: str, user: str) -> None:
+    """Delete USER's SYNCDATA rows of the records the run supersedes."""
+    q = s.syncdata
+    conn.execute(
+        sa.delete(q).where(
+            q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE)).exists()
+        )
+    )
+
+
+def insert_forced(
+    conn: Connection, run_id: str, ctx: RunContext, now: dt.datetime
+) -> None:
+    """Insert one R row per inserted or superseded record, with its staged SYDNUM."""
+    lg = s.fsylog
+    src = sa.select(
+        lg.c.newsydnum,
+        sa.literal(ctx.user, sa.String),
+        lg.c.sydtyp,
+        lg.c.sydkey,
+        sa.literal(str(Action.FORCED), sa.String),
+        sa.literal(now.date(), sa.Date),
+        sa.literal(now.strftime("%H%M%S"), sa.String),
+        sa.literal("0", sa.String),
+        sa.literal("0", sa.String),
+        sa.literal("0", sa.String),
+        sa.literal(ctx.operator, sa.String),
+        sa.literal(now, sa.DateTime),
+        sa.literal(ctx.operator, sa.String),
+        sa.literal(now, sa.DateTime),
+    ).where(lg.c.runid == run_id, lg.c.newsydnum.is_not(None))
+    cols = [
+        "sydnum", "sydusr", "sydtyp", "sydkey", "sydatttyp", "syddat", "sydhou",
+        "sydgen", "sydupd", "sydotksta", "creusr", "credattim", "updusr", "upddattim",
+    ]  # fmt: skip
+    conn.execute(sa.insert(s.syncdata).from_select(cols, src))
+
+
+def run_counts(conn: Connection, run_id: str) -> dict[str, dict[str, int]]:
+    """The run's records per type and outcome, counted from its FSYLOG rows."""
+    lg = s.fsylog
+    counts = empty_counts()
+    rows = conn.execute(
+        sa.select(lg.c.sydtyp, lg.c.outcome, sa.func.count())
+        .where(lg.c.runid == run_id)
+        .group_by(lg.c.sydtyp, lg.c.outcome)
+    )
+    for typ, out, n in rows:
+        counts[typ][out] = int(n)
+    return counts
+
+
+def written_count(counts: dict[str, dict[str, int]]) -> int:
+    """R rows a run with these counts wrote."""
+    return sum(counts[t][o] for t in counts for o in WRITTEN_OUTCOMES)
+
+
+def write_force(conn: Connection, job: ForceJob) -> ForceResult:
+    """The statements of a force, in order, inside the caller's transaction."""
+    plan = make_plan(conn, job.criteria, job.operator, job.clock)
+    ctx, run_id = plan.ctx, job.run_id
+    had_key = key_recorded(conn)
+    base = next_keys(conn)
+    job.step("selecting", 0.1)
+    stage(conn, run_id, plan, base)
+    job.step("saving replaced rows", 0.5)
+    save_replaced(conn, run_id, ctx.user)
+    job.step("writing", 0.6)
+    delete_replaced(conn, run_id, ctx.user)
+    insert_forced(conn, run_id, ctx, job.clock)
+    job.step("recording", 0.9)
+    counts = run_counts(conn, run_id)
+    store_keys(conn, base + written_count(counts), had_key)
+    ended = stamp()
+    runlog.record_force_run(
+        conn,
+        run_id,
+        ctx=ctx,
+        criteria=job.criteria,
+        times=(job.started, ended, job.clock),
+        counts=counts,
+        warnings=plan.warnings,
+    )
+    return ForceResult(
+        run_id=run_id,
+        context=ctx,
+        criteria=job.criteria,
+        now=job.clock,
+        started=job.started,
+        ended=ended,
+        counts=counts,
+        warnings=plan.warnings,
+        skipped_types=plan.skipped,
+    )
+
+
+def force(
+    engine: Engine,
+    criteria: Criteria,
+    *,
+    operator: str | None = None,
+    now: dt.datetime | str | None = None,
+    progress: Progress | None = None,
+) -> ForceResult:
+    """Mark every selected record R for USER, in one transaction (SPEC §4.6-4.7).
+
+    Afterwards each forced (USER, SYDTYP, SYDKEY) has exactly one pending row, action R,
+    SYDDAT/SYDHOU the run's clock, status columns '0', UPDUSR the operator. A second
+    identical run writes nothing new. The run and its per-record detail are recorded.
+
+    Args:
+        engine: the database.
+        criteria: validated criteria.
+        operator: the connected user; default ``resolve_operator()``.
+        now: the run's clock (UTC); default the current time.
+        progress: called as ``progress(step, fraction)`` between statements.
+
+    Returns:
+        The run id, counts per type and outcome, and warnings.
+
+    Raises:
+        UserResolutionError: a refusal of SPEC §4.2 (nothing written).
+        MarkingError: the run failed and was rolled back (nothing written).
+        RunCommittedError: the run was committed, then its commit was interrupted.
+        CommitUncertainError: the commit was interrupted and its outcome is unknown.
+        BackendError: the database cannot be used.
+    """
+    step = progress or no_progress
+    job = ForceJob(
+        uuid.uuid4().hex, criteria, operator, parse_clock(now), stamp(), step
+    )
+    step("checking", 0.0)
+    result = transaction.write_run(
+        engine,
+        job.run_id,
+        lambda conn: write_force(conn, job),
+        rolled_back=ROLLED_BACK,
+        summary=criteria.summary(),
+    )
+    step("done", 1.0)  # committed: what follows never fails the run
+    selected = sum(sum(by_outcome.values()) for by_outcome in result.counts.values())
+    replaced = sum(c.get(str(Outcome.SUPERSEDE), 0) for c in result.counts.values())
+    transaction.refresh_after_commit(
+        engine, FORCE_TABLES, selected + result.written + replaced
+    )
+    return result
