@@ -35,7 +35,6 @@ CHROMIUM_ARGS = [
 N_TASKS = 450
 
 
-
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now (for a Voila started with launch)."""
     with socket.socket() as sock:

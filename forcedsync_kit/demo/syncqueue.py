@@ -146,9 +146,7 @@ def anomaly_rows(w: World, rng: np.random.Generator, rec: Records) -> Columns:
     u = rng.random(len(rec.keys))
     hit = np.flatnonzero(np.where(own, u < ANOMALY_OWN, u < ANOMALY_OTHER))
     m = len(hit)
-    user = np.where(
-        own[hit], rec.owner[hit], rng.choice(len(USERS), m, p=OTHER_USER_P)
-    )
+    user = np.where(own[hit], rec.owner[hit], rng.choice(len(USERS), m, p=OTHER_USER_P))
     names = np.array(list(rec.fields), dtype=object)
     which = rng.integers(0, len(names), m)
     shift = rng.integers(1, 6, m)
