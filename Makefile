@@ -33,10 +33,13 @@ nbval: $(STAMP)
 	FORCEDSYNC_DB_URL=$(NBVAL_DB) FORCEDSYNC_USER=ADMIN \
 	  $(PY) -m pytest --nbval-lax -p no:xdist -q notebooks dashboards
 
+## Lint gate of CI: ruff (rules and formatting) and mypy --strict (pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check forcedsync_kit tests benchmarks
+	$(VENV)/bin/ruff format --check forcedsync_kit tests benchmarks
 	$(VENV)/bin/mypy forcedsync_kit
 
+## What CI runs: the lint gate, then the whole suite.
 check: lint test
 
 ## Create the demo database if it is missing and print a preview of ADMIN's records.

@@ -236,7 +236,7 @@ def bare_preview(
     counts: bool = True,
 ) -> BarePreview:
     """Counts per type/outcome/oop and one page, as two hand-written statements."""
-    from forcedsync_kit.selection import stale_cutoff
+    from forcedsync_kit.outofphase import stale_cutoff
 
     dialect = engine.dialect.name
     params = scope.params() | {"cutoff": stale_cutoff(now, staledays)}

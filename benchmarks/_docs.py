@@ -21,15 +21,16 @@ REPRODUCE = (
     "`python benchmarks/run.py --scale 1000 --repeat 5 --save out/bench.pkl "
     "--write-docs docs/performance.md` (full scale, DuckDB and PostgreSQL, about 25 "
     "minutes); `python benchmarks/force_vs_bare.py --db FILE` "
-    "times one force against the two bare statements; `python benchmarks/proposals.py` "
-    "measures the changes proposed to the core. Times are medians of several runs on a "
-    "shared, noisy 2-core machine: read ratios, which are measured in the same run, "
-    "rather than absolute times."
+    "times one force against the two bare statements. Times are medians of several "
+    "runs on a shared, noisy 2-core machine: read ratios, which are measured in the "
+    "same run, rather than absolute times."
 )
 
 #: Analysis kept with the generated tables (edit here, not in the Markdown). The
 #: figures quoted come from ``profile_statements.py`` and ``proposals.py`` runs at
-#: scale 1000 on the same machine and day (2026-11-29).
+#: scale 1000 on the same machine and day (2026-11-29). ``proposals.py`` held the
+#: prototypes P1 to P8; it was removed once they were adopted or rejected (its last
+#: version is in the git history, commit 09d433f).
 NOTES: dict[str, str] = {
     "Force": """
 The toolkit runs the same 25 statements (28 on PostgreSQL) whatever the number of
@@ -46,7 +47,7 @@ the bare SQL deletes the same rows and pays the same, hence a ratio near 1. With
 that key (proposal P4, a DuckDB-only schema change: keep a unique index on
 PostgreSQL) the force takes 4.8 s instead of 15.8 s, the bare SQL 2.1 s instead of
 12.4 s (toolkit / bare 2.3x), and an undo 1.5 s instead of 34 s, with the same
-SYNCDATA (`proposals.py`).
+SYNCDATA (`proposals.py`, since removed).
 
 The per-record loop is timed on 2,000 records spread over the selection (every
 575th in key order), in one transaction, with an index on SYNCDATA (SYDUSR, SYDTYP,
@@ -60,8 +61,8 @@ The suspicion is confirmed: `preview` classifies the whole selection twice, once
 the counts (GROUP BY) and once for the page (ORDER BY / LIMIT / OFFSET over the
 classified selection, then `describe`); each costs about 0.5 s on DuckDB at 1.15 M
 records, and a page turn repeats both, so it costs a whole preview (1.2 s; 5 to 7 s
-on PostgreSQL). Measured prototypes (`proposals.py`, same results checked row for
-row against `preview`):
+on PostgreSQL). Measured prototypes (`proposals.py`, since removed; same results
+checked row for row against `preview`):
 
 - P2 + P6, page statement only: order and limit the *unclassified* selection first,
   then classify just the page's keys (SYNCDATA / SYNCLINK aggregates restricted to

@@ -27,11 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _serve import free_port, wait_http
 from playwright.sync_api import Page, sync_playwright
 
 import forcedsync_kit as fsk
 from forcedsync_kit import dashboard, demo
-from forcedsync_kit.dashboard import free_port, wait_http
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

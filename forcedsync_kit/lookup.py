@@ -16,7 +16,7 @@ from typing import Any, Literal, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import db
+from . import db, outofphase
 from . import schema as s
 from .clock import to_naive_utc, utcnow
 from .criteria import OBJECT_TYPES, ObjectType
@@ -30,7 +30,6 @@ CODE_KINDS: tuple[str, ...] = get_args(CodeKind)
 
 #: Age buckets of the overview, by days since the oldest pending SYNCDATA row.
 AGE_BUCKETS: tuple[str, ...] = ("none queued", "0-7 d", "8-30 d", "31-90 d", "> 90 d")
-_YES = 2
 _NO_REP = "(no rep)"
 
 
@@ -230,13 +229,31 @@ def overview(
         )
     clock = utcnow() if now is None else to_naive_utc(now)
     code = (user or "").strip().upper() or None
+    keys = _queued_or_anomalous(code)
+    with db.reading(engine) as conn:
+        stmt = _overview_counts(
+            keys, clock, staledays, lambda col: db.timestamp_key(conn, col)
+        )
+        rows = conn.execute(stmt).all()
+    return Overview(
+        user=code,
+        now=clock,
+        staledays=staledays,
+        rows=tuple(
+            OverviewRow(str(typ), str(r), str(a), int(n), int(noop or 0))
+            for typ, r, a, n, noop in rows
+        ),
+    )
+
+
+def _queued_or_anomalous(code: str | None) -> sa.Subquery:
+    """Every (user, type, key) with a pending row or an anomaly, oldest/newest row."""
     q, lk = s.syncdata, s.synclink
-    qkey = db.queue_key(q.c.syddat, q.c.sydhou)
     queued = sa.select(
         q.c.sydusr.label("usr"),
         q.c.sydtyp.label("typ"),
         q.c.sydkey.label("key"),
-        qkey.label("qkey"),
+        outofphase.queue_key().label("qkey"),
         sa.literal(0).label("lnk"),
     )
     linked = sa.select(
@@ -245,12 +262,11 @@ def overview(
         lk.c.sylkey.label("key"),
         sa.null().label("qkey"),
         sa.literal(1).label("lnk"),
-    ).where(lk.c.sylflgdpt == _YES)
+    ).where(*outofphase.anomaly_where(code))
     if code is not None:
         queued = queued.where(q.c.sydusr == code)
-        linked = linked.where(lk.c.sylusr == code)
     both = sa.union_all(queued, linked).subquery("both_")
-    keys = (
+    return (
         sa.select(
             both.c.usr,
             both.c.typ,
@@ -262,53 +278,50 @@ def overview(
         .group_by(both.c.usr, both.c.typ, both.c.key)
         .subquery("keys")
     )
-    with db.reading(engine) as conn:
-        upd, rep, joined = _records_rep(keys)
-        stale = sa.and_(
-            keys.c.qmin.is_not(None),
-            keys.c.qmin < _queue_key(clock - dt.timedelta(days=staledays)),
-        )
-        changed = sa.and_(
-            keys.c.qmax.is_not(None),
-            upd.is_not(None),
-            db.timestamp_key(conn, upd) > keys.c.qmax,
-        )
-        oop = sa.case((sa.or_(keys.c.lnk == 1, stale, changed), 1), else_=0)
-        age = sa.case(
-            (keys.c.qmin.is_(None), AGE_BUCKETS[0]),
-            (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=7)), AGE_BUCKETS[1]),
-            (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=30)), AGE_BUCKETS[2]),
-            (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=90)), AGE_BUCKETS[3]),
-            else_=AGE_BUCKETS[4],
-        )
-        flat = (
-            sa.select(
-                keys.c.typ.label("typ"),
-                sa.func.coalesce(rep, _NO_REP).label("rep"),
-                age.label("age"),
-                oop.label("oop"),
-            )
-            .select_from(joined)
-            .subquery("flat")
-        )
-        stmt = (
-            sa.select(
-                flat.c.typ,
-                flat.c.rep,
-                flat.c.age,
-                sa.func.count().label("n"),
-                sa.func.sum(flat.c.oop).label("noop"),
-            )
-            .group_by(flat.c.typ, flat.c.rep, flat.c.age)
-            .order_by(flat.c.typ, flat.c.rep, flat.c.age)
-        )
-        rows = conn.execute(stmt).all()
-    return Overview(
-        user=code,
+
+
+def _overview_counts(
+    keys: sa.Subquery,
+    clock: dt.datetime,
+    staledays: int,
+    timestamp_key: outofphase.TimestampKey,
+) -> sa.Select[Any]:
+    """Records and out-of-phase records per type, rep and age bucket."""
+    upd, rep, joined = _records_rep(keys)
+    oop = outofphase.rules(
+        anomaly=keys.c.lnk == 1,
+        qmin=keys.c.qmin,
+        qmax=keys.c.qmax,
+        upd=upd,
+        timestamp_key=timestamp_key,
         now=clock,
         staledays=staledays,
-        rows=tuple(
-            OverviewRow(str(typ), str(r), str(a), int(n), int(noop or 0))
-            for typ, r, a, n, noop in rows
-        ),
+    )
+    age = sa.case(
+        (keys.c.qmin.is_(None), AGE_BUCKETS[0]),
+        (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=7)), AGE_BUCKETS[1]),
+        (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=30)), AGE_BUCKETS[2]),
+        (keys.c.qmin >= _queue_key(clock - dt.timedelta(days=90)), AGE_BUCKETS[3]),
+        else_=AGE_BUCKETS[4],
+    )
+    flat = (
+        sa.select(
+            keys.c.typ.label("typ"),
+            sa.func.coalesce(rep, _NO_REP).label("rep"),
+            age.label("age"),
+            oop.flag().label("oop"),
+        )
+        .select_from(joined)
+        .subquery("flat")
+    )
+    return (
+        sa.select(
+            flat.c.typ,
+            flat.c.rep,
+            flat.c.age,
+            sa.func.count().label("n"),
+            sa.func.sum(flat.c.oop).label("noop"),
+        )
+        .group_by(flat.c.typ, flat.c.rep, flat.c.age)
+        .order_by(flat.c.typ, flat.c.rep, flat.c.age)
     )

@@ -2,7 +2,8 @@
 
 ``compile_selection`` is SPEC §3: the records to force, as (SYDTYP, SYDKEY, UPDDATTIM),
 each record once. ``classify`` is SPEC §4.4 and §5: each selected record with its
-outcome and out-of-phase reasons, from the user's SYNCDATA and SYNCLINK rows.
+outcome and out-of-phase reasons, from the user's SYNCDATA and SYNCLINK rows (the
+rules of §5 are built by ``outofphase``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
 
+from . import outofphase
 from . import schema as s
 from .criteria import Action, Criteria, ObjectType, Outcome
 from .results import RecordRow, RunContext
@@ -201,10 +203,38 @@ def compile_selection(
     return sa.select(sa.union_all(*branches).subquery())
 
 
-def stale_cutoff(now: dt.datetime, staledays: int) -> str:
-    """'YYYY-MM-DDHHMMSS' of ``now - staledays``; older pending rows are stale."""
-    t = now - dt.timedelta(days=staledays)
-    return t.strftime("%Y-%m-%d%H%M%S")
+def _queue_per_record(user: str) -> sa.Subquery:
+    """USER's SYNCDATA rows per record: count, A/P rows, R rows, oldest and newest."""
+    q = s.syncdata
+    qkey = outofphase.queue_key()
+    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
+    forced = q.c.sydatttyp == str(Action.FORCED)
+    return (
+        sa.select(
+            q.c.sydtyp,
+            q.c.sydkey,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
+            sa.func.sum(sa.case((forced, 1), else_=0)).label("nr"),
+            sa.func.min(qkey).label("qmin"),
+            sa.func.max(qkey).label("qmax"),
+        )
+        .where(q.c.sydusr == user)
+        .group_by(q.c.sydtyp, q.c.sydkey)
+        .subquery("agg")
+    )
+
+
+def _anomalies_per_record(user: str) -> sa.Subquery:
+    """USER's anomalies to process per record, their reasons joined."""
+    lk = s.synclink
+    text = sa.func.string_agg(outofphase.anomaly_reason(), sa.literal(s.REASON_SEP))
+    return (
+        sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
+        .where(*outofphase.anomaly_where(user))
+        .group_by(lk.c.syltyp, lk.c.sylkey)
+        .subquery("lnk")
+    )
 
 
 def classify(
@@ -213,7 +243,7 @@ def classify(
     user: str,
     now: dt.datetime,
     staledays: int,
-    timestamp_key: Any,
+    timestamp_key: outofphase.TimestampKey,
     only_oop: bool = False,
 ) -> Select[Any]:
     """Each selected record with outcome (SPEC §4.4), out-of-phase flag, reasons (§5).
@@ -230,78 +260,30 @@ def classify(
         SELECT sydtyp, sydkey, outcome, oop (0/1), reasons (joined by REASON_SEP).
     """
     sel = selection.subquery("sel")
-    q = s.syncdata
-    qkey = sa.cast(q.c.syddat, sa.String) + sa.func.coalesce(q.c.sydhou, "000000")
-    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
-    agg = (
-        sa.select(
-            q.c.sydtyp,
-            q.c.sydkey,
-            sa.func.count().label("n"),
-            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
-            sa.func.sum(
-                sa.case((q.c.sydatttyp == str(Action.FORCED), 1), else_=0)
-            ).label("nr"),
-            sa.func.min(qkey).label("qmin"),
-            sa.func.max(qkey).label("qmax"),
-        )
-        .where(q.c.sydusr == user)
-        .group_by(q.c.sydtyp, q.c.sydkey)
-        .subquery("agg")
-    )
-    lk = s.synclink
-    text = (
-        sa.literal("field ")
-        + sa.func.coalesce(lk.c.sylfie, "")
-        + ": X3 "
-        + sa.func.coalesce(lk.c.sylvaladx, "")
-        + " / Outlook "
-        + sa.func.coalesce(lk.c.sylvalotk, "")
-    )
-    links = (
-        sa.select(
-            lk.c.syltyp,
-            lk.c.sylkey,
-            sa.func.string_agg(text, sa.literal(s.REASON_SEP)).label("linktxt"),
-        )
-        .where(lk.c.sylusr == user, lk.c.sylflgdpt == YES)
-        .group_by(lk.c.syltyp, lk.c.sylkey)
-        .subquery("lnk")
-    )
-    n = sa.func.coalesce(agg.c.n, 0)
+    agg = _queue_per_record(user)
+    links = _anomalies_per_record(user)
     outcome = sa.case(
         (agg.c.nap > 0, str(Outcome.SKIP)),
         (sa.and_(agg.c.n == 1, agg.c.nr == 1), str(Outcome.ALREADY)),
-        (n > 0, str(Outcome.SUPERSEDE)),
+        (sa.func.coalesce(agg.c.n, 0) > 0, str(Outcome.SUPERSEDE)),
         else_=str(Outcome.INSERT),
     )
-    stale = sa.and_(agg.c.qmin.is_not(None), agg.c.qmin < stale_cutoff(now, staledays))
-    changed = sa.and_(
-        agg.c.qmax.is_not(None),
-        sel.c.upd.is_not(None),
-        timestamp_key(sel.c.upd) > agg.c.qmax,
-    )
-    has_link = links.c.linktxt.is_not(None)
-    oop_cond = sa.or_(has_link, stale, changed)
-    sep = s.REASON_SEP
-    reasons = (
-        sa.func.coalesce(links.c.linktxt, "")
-        + sa.case(
-            (
-                stale,
-                sep + sa.literal("pending since ") + sa.func.substr(agg.c.qmin, 1, 10),
-            ),
-            else_="",
-        )
-        + sa.case((changed, sa.literal(sep + "changed after queued")), else_="")
+    oop = outofphase.rules(
+        anomaly=links.c.linktxt.is_not(None),
+        qmin=agg.c.qmin,
+        qmax=agg.c.qmax,
+        upd=sel.c.upd,
+        timestamp_key=timestamp_key,
+        now=now,
+        staledays=staledays,
     )
     stmt = (
         sa.select(
             sel.c.sydtyp,
             sel.c.sydkey,
             outcome.label("outcome"),
-            sa.case((oop_cond, 1), else_=0).label("oop"),
-            reasons.label("reasons"),
+            oop.flag().label("oop"),
+            oop.reasons(links.c.linktxt).label("reasons"),
         )
         .select_from(sel)
         .outerjoin(
@@ -313,7 +295,7 @@ def classify(
         )
     )
     if only_oop:
-        stmt = stmt.where(oop_cond)
+        stmt = stmt.where(oop.out_of_phase)
     return stmt
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
 from forcedsync_kit import db
 from forcedsync_kit import schema as s
-from forcedsync_kit.dashboard import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 2, 12, 0, 0)
@@ -30,6 +33,32 @@ CHROMIUM_ARGS = [
 ]
 #: Tasks of ADMIN's rep REP01 at site FR011 (three preview pages of 200).
 N_TASKS = 450
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a Voila started with launch)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, proc: subprocess.Popen[Any], timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers; fail early when the server process died.
+
+    Raises:
+        RuntimeError: the process exited before answering.
+        TimeoutError: no answer within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voila exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:g} s")
 
 
 def seed(engine: sa.Engine) -> None:

@@ -165,4 +165,3 @@ def test_inverted_dates_show_the_error_and_write_nothing(
     page.close()
     assert syncdata_rows(engine) == before and run_count(engine) == runs
     assert page.problems == []
-

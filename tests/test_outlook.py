@@ -1,4 +1,4 @@
-"""The next synchronization (outlook.py) on a tiny hand-built folder, both backends."""
+"""The next synchronization (outlook package) on a hand-built folder, both backends."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import vobject
 from builders import NOW, World, count, pending
 from icalendar import Calendar
 
-from forcedsync_kit import outlook
+from forcedsync_kit import db, outlook
 from forcedsync_kit import schema as s
 from forcedsync_kit.errors import ForcedSyncError, UserResolutionError
+from forcedsync_kit.outlook import formats, staging, writer
 
 
 @pytest.fixture
@@ -217,7 +218,7 @@ def test_row_added_after_the_read_keeps_its_row(
     engine: sa.Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A record forced while the files are written keeps its new row for next time."""
-    real_export = outlook._export
+    real_export = writer.export
 
     def export_then_force(conn: Any, *args: Any) -> Any:
         done = real_export(conn, *args)
@@ -236,7 +237,7 @@ def test_row_added_after_the_read_keeps_its_row(
             )  # fmt: skip
         return done
 
-    monkeypatch.setattr(outlook, "_export", export_then_force)
+    monkeypatch.setattr(writer, "export", export_then_force)
     result = outlook.synchronize(engine, "ADMIN", tmp_path / "out", now=NOW)
     assert "C1" in result.exported["COR"]
     assert result.rows_removed == 11
@@ -252,7 +253,14 @@ def test_row_added_after_the_read_keeps_its_row(
     assert again.rows_removed == 1
 
 
-@pytest.mark.parametrize("step", ["_acknowledge", "_publish", "_contact"])
+_STEPS = {
+    "acknowledge": (staging, "acknowledge"),
+    "publish": (writer, "publish"),
+    "contact": (formats, "vcard_contact"),
+}
+
+
+@pytest.mark.parametrize("step", list(_STEPS))
 def test_failure_leaves_queue_and_directory_untouched(
     engine: sa.Engine,
     world: World,
@@ -261,26 +269,27 @@ def test_failure_leaves_queue_and_directory_untouched(
     step: str,
 ) -> None:
     before = (pending(engine, "ADMIN"), count(engine, s.synclink))
-    real = getattr(outlook, step)
+    module, name = _STEPS[step]
+    real = getattr(module, name)
     calls: list[int] = []
 
     def failing(*args: Any) -> Any:
         calls.append(1)
-        if step == "_publish":
+        if step == "publish":
             real(*args)  # the files are moved, then the commit never happens
-        elif step == "_contact" and len(calls) == 1:
+        elif step == "contact" and len(calls) == 1:
             return real(*args)  # fail on the second contact, mid-file
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(outlook, step, failing)
-    if step == "_contact":  # the kinds table holds the builder itself
+    monkeypatch.setattr(module, name, failing)
+    if step == "contact":  # the kinds table holds the builder itself
         kinds = tuple(
-            k if k.build is not real else outlook._Kind(
+            k if k.build is not real else writer.Kind(
                 k.object_type, k.table, k.key, k.columns, k.file, failing
             )
-            for k in outlook._KINDS
+            for k in writer.KINDS
         )  # fmt: skip
-        monkeypatch.setattr(outlook, "_KINDS", kinds)
+        monkeypatch.setattr(writer, "KINDS", kinds)
     with pytest.raises(ForcedSyncError, match="rolled back.*: boom"):
         outlook.synchronize(engine, "ADMIN", tmp_path / "out", now=NOW)
     assert (pending(engine, "ADMIN"), count(engine, s.synclink)) == before
@@ -291,7 +300,7 @@ def test_commit_failure_keeps_files_and_queue(
     engine: sa.Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At least once: if the commit fails, the files stay and so do the rows."""
-    real_writing = outlook.db.writing
+    real_writing = db.writing
 
     @contextlib.contextmanager
     def writing_then_fail(engine: sa.Engine) -> Iterator[sa.Connection]:
@@ -299,7 +308,7 @@ def test_commit_failure_keeps_files_and_queue(
             yield conn
             raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(outlook.db, "writing", writing_then_fail)
+    monkeypatch.setattr(db, "writing", writing_then_fail)
     before = pending(engine, "ADMIN")
     with pytest.raises(ForcedSyncError, match="could not acknowledge"):
         outlook.synchronize(engine, "ADMIN", tmp_path / "out", now=NOW)

@@ -19,53 +19,27 @@ x3-domain-notes §3). A file is written only when it holds at least one item.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Engine
 
-from . import db
-from . import schema as s
-from ._formats import APPOINTMENT_MINUTES as APPOINTMENT_MINUTES
-from ._formats import PRODID as PRODID
-from ._formats import VCARD_VERSION as VCARD_VERSION
-from ._formats import (
-    _appointment,
-    _calendar_head,
-    _call,
-    _contact,
-    _deletion,
-    _Sink,
-    _task,
-)
-from ._syncqueue import _ACTIONS, _LEAVING, _acknowledge, _queue, _stage
-from .criteria import OBJECT_TYPES, ObjectType
-from .errors import ForcedSyncError, UserResolutionError
+from .. import db
+from .. import schema as s
+from ..clock import parse_clock
+from ..errors import ForcedSyncError, UserResolutionError
+from . import staging, writer
+from .staging import ACTIONS
+from .writer import OUTPUT_FILES
 
 logger = logging.getLogger(__name__)
-
-CONTACTS_FILE = "contacts.vcf"
-TASKS_FILE = "tasks.ics"
-EVENTS_FILE = "events.ics"
-DELETIONS_FILE = "deletions.json"
-#: Every file a synchronization may write into its output directory.
-OUTPUT_FILES = (CONTACTS_FILE, TASKS_FILE, EVENTS_FILE, DELETIONS_FILE)
-#: Rows fetched per round trip while the queue is streamed into the files.
-CHUNK_SIZE = 5_000
-
-
-def record_uid(object_type: str, record_key: str) -> str:
-    """The stable UID of a record's Outlook item, e.g. ``x3-COR-C0001``."""
-    return f"x3-{object_type}-{record_key}"
 
 
 class PendingCount(NamedTuple):
@@ -121,7 +95,7 @@ class SyncResult:
         """The text of ``forcedsync sync``: rows per type and action, files, totals."""
         if not self.files:
             return [f"Nothing pending for {self.user}: no file written."]
-        actions = list(_ACTIONS)
+        actions = list(ACTIONS)
         lines = [
             f"Synchronized {self.user} into {self.out_dir} at {self.now.isoformat()}.",
             "type " + "".join(f"{a:>6}" for a in actions) + "  items  deletions",
@@ -196,13 +170,7 @@ def synchronize(
     interleaves with it; a row that another program adds after the read is not in the
     staged set and stays pending.
 
-    Files are published before the commit, never after, because the two failure
-    modes differ: if anything fails before the commit, the transaction rolls back,
-    the files already moved are removed and the queue is untouched; if the commit
-    itself fails, the files stay and the rows stay pending, so the next
-    synchronization sends the same records again, which the stable UIDs turn into an
-    update (at least once, never lost). Committing first and moving afterwards would
-    lose the records if the move failed.
+    Files are published before the commit, never after (see ``_send``).
 
     A record with several rows is sent once with its current state; a record with an
     A or P row goes to ``deletions.json`` only, as does a record that no longer exists
@@ -229,18 +197,52 @@ def synchronize(
             the files were written but the commit's outcome is unknown).
     """
     code = _user_code(user)
-    clock = _clock(now)
+    clock = parse_clock(now)
     target, work = _prepare_dir(Path(out_dir))
+    try:
+        sent, left, rows, links, published = _send(engine, code, clock, target, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    logger.info(
+        "sync %s: %d rows removed, %d items, %d deletions, %d links cleared",
+        code, rows, sum(map(len, sent.exported.values())),
+        sum(map(len, sent.deleted.values())), links,
+    )  # fmt: skip
+    return SyncResult(
+        code, target, clock, tuple(published), sent.counts,
+        exported={t: tuple(k) for t, k in sent.exported.items()},
+        deleted={t: tuple(k) for t, k in sent.deleted.items()},
+        rows_removed=rows, links_cleared=links,
+        warnings=_warnings(code, left, sent.missing),
+    )  # fmt: skip
+
+
+# --- steps -------------------------------------------------------------------------
+
+
+def _send(
+    engine: Engine, code: str, clock: dt.datetime, target: Path, work: Path
+) -> tuple[writer.Export, int, int, int, list[Path]]:
+    """The transaction of ``synchronize``: (export, rows left, removed, cleared, files).
+
+    Files are published before the commit, never after, because the two failure
+    modes differ: if anything fails before the commit, the transaction rolls back,
+    the files already moved are removed and the queue is untouched; if the commit
+    itself fails, the files stay and the rows stay pending, so the next
+    synchronization sends the same records again, which the stable UIDs turn into an
+    update (at least once, never lost). Committing first and moving afterwards would
+    lose the records if the move failed.
+    """
     published: list[Path] = []
     body_done = False
     try:
         with db.writing(engine) as conn:
             db.require_schema(conn)
             _check_user(conn, code)
-            left = _stage(conn, code)
-            export = _export(conn, clock, work)
-            rows, links = _acknowledge(conn)
-            _publish(export.files, target, published)
+            left = staging.stage(conn, code)
+            sent = writer.export(conn, clock, work)
+            rows, links = staging.acknowledge(conn)
+            writer.publish(sent.files, target, published)
             body_done = True
     except BaseException as exc:
         if not body_done:  # rolled back: the queue is untouched, so are the files
@@ -250,28 +252,7 @@ def synchronize(
             raise
         logger.exception("sync %s failed", code)
         raise ForcedSyncError(_failure(code, target, exc, body_done)) from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    logger.info(
-        "sync %s: %d rows removed, %d items, %d deletions, %d links cleared",
-        code, rows, sum(map(len, export.exported.values())),
-        sum(map(len, export.deleted.values())), links,
-    )  # fmt: skip
-    return SyncResult(
-        user=code,
-        out_dir=target,
-        now=clock,
-        files=tuple(published),
-        counts=export.counts,
-        exported={t: tuple(k) for t, k in export.exported.items()},
-        deleted={t: tuple(k) for t, k in export.deleted.items()},
-        rows_removed=rows,
-        links_cleared=links,
-        warnings=_warnings(code, left, export.missing),
-    )
-
-
-# --- steps -------------------------------------------------------------------------
+    return sent, left, rows, links, published
 
 
 def _failure(code: str, target: Path, exc: Exception, committing: bool) -> str:
@@ -293,14 +274,6 @@ def _user_code(user: str) -> str:
     if not code:
         raise UserResolutionError("USER", user, "No user given: name the user to sync.")
     return code
-
-
-def _clock(now: dt.datetime | None) -> dt.datetime:
-    if now is None:
-        return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    if now.tzinfo is not None:
-        now = now.astimezone(dt.UTC).replace(tzinfo=None)
-    return now.replace(microsecond=0)
 
 
 def _prepare_dir(path: Path) -> tuple[Path, Path]:
@@ -329,78 +302,6 @@ def _check_user(conn: Connection, code: str) -> None:
         )
 
 
-def _publish(files: list[Path], target: Path, published: list[Path]) -> None:
-    for src in files:
-        dst = target / src.name
-        if dst.exists():  # another synchronization wrote here meanwhile
-            raise ForcedSyncError(
-                f"{str(dst)!r} appeared during the synchronization; nothing was sent."
-            )
-        os.replace(src, dst)
-        published.append(dst)
-
-
-# --- export ------------------------------------------------------------------------
-
-
-@dataclass
-class _Export:
-    counts: dict[str, dict[str, int]]
-    exported: dict[str, list[str]]
-    deleted: dict[str, list[str]]
-    files: list[Path]
-    missing: int  # records queued but gone from X3
-
-
-@contextlib.contextmanager
-def _sinks(work: Path) -> Iterator[dict[str, _Sink]]:
-    head, tail = _calendar_head()
-    sinks = {
-        CONTACTS_FILE: _Sink(work / CONTACTS_FILE, b"", b"", b""),
-        TASKS_FILE: _Sink(work / TASKS_FILE, head, b"", tail),
-        EVENTS_FILE: _Sink(work / EVENTS_FILE, head, b"", tail),
-        DELETIONS_FILE: _Sink(work / DELETIONS_FILE, b"[\n", b",\n", b"\n]\n"),
-    }
-    try:
-        yield sinks
-    except BaseException:
-        for sink in sinks.values():
-            sink.abort()
-        raise
-
-
-def _export(conn: Connection, now: dt.datetime, work: Path) -> _Export:
-    """Stream the staged records into the files, one record at a time, in key order."""
-    counts = {str(t): dict.fromkeys(_ACTIONS, 0) for t in OBJECT_TYPES}
-    grouped = sa.select(_queue.c.sydtyp, _queue.c.sydatttyp, sa.func.count()).group_by(
-        _queue.c.sydtyp, _queue.c.sydatttyp
-    )
-    for typ, action, n in conn.execute(grouped):
-        counts[typ][action] = int(n)
-    out = _Export(counts, {}, {}, [], 0)
-    stamp = now.replace(tzinfo=dt.UTC)
-    with _sinks(work) as sinks:
-        for kind in _KINDS:
-            typ = str(kind.object_type)
-            items = out.exported.setdefault(typ, [])
-            gone = out.deleted.setdefault(typ, [])
-            result = conn.execute(
-                _records(kind), execution_options={"yield_per": CHUNK_SIZE}
-            )
-            for part in result.partitions():
-                for row in part:
-                    uid = record_uid(typ, row.key)
-                    if row.leaving or row.found is None:
-                        out.missing += not row.leaving
-                        sinks[DELETIONS_FILE].add(_deletion(typ, row, uid))
-                        gone.append(row.key)
-                    else:
-                        sinks[kind.file].add(kind.build(row, uid, stamp))
-                        items.append(row.key)
-        out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
-    return out
-
-
 def _warnings(code: str, left: int, missing: int) -> tuple[str, ...]:
     out = []
     if left:
@@ -414,60 +315,3 @@ def _warnings(code: str, left: int, missing: int) -> tuple[str, ...]:
             f"deletions: {missing}."
         )
     return tuple(out)
-
-
-def _records(kind: _Kind) -> sa.Select[Any]:
-    """Staged records of one type, one row each, outer-joined to their X3 record."""
-    qc = _queue.c
-    leaving = sa.func.max(sa.case((qc.sydatttyp.in_(_LEAVING), 1), else_=0))
-    deleted = sa.func.max(sa.case((qc.sydatttyp == _LEAVING[0], 1), else_=0))
-    keys = (
-        sa.select(qc.sydkey.label("key"), leaving.label("leaving"),
-                  deleted.label("deleted"))
-        .where(qc.sydtyp == str(kind.object_type))
-        .group_by(qc.sydkey)
-        .subquery("k")
-    )  # fmt: skip
-    joined = keys.outerjoin(kind.table, kind.key == keys.c.key)
-    cols = [keys.c.key, keys.c.leaving, keys.c.deleted, kind.key.label("found")]
-    return sa.select(*cols, *kind.columns).select_from(joined).order_by(keys.c.key)
-
-
-@dataclass(frozen=True)
-class _Kind:
-    object_type: ObjectType
-    table: sa.Table
-    key: sa.Column[Any]
-    columns: tuple[sa.ColumnElement[Any], ...]
-    file: str
-    build: Callable[[Row[Any], str, dt.datetime], bytes]
-
-
-_KINDS = (
-    _Kind(ObjectType.COR, s.correspond, s.correspond.c.cornum, (
-        s.correspond.c.cntlna.label("last_name"),
-        s.correspond.c.cntfna.label("first_name"),
-        s.correspond.c.cntema.label("email"),
-        s.correspond.c.fnc.label("function"),
-        s.correspond.c.upddattim.label("changed"),
-    ), CONTACTS_FILE, _contact),
-    _Kind(ObjectType.TSK, s.btask, s.btask.c.tsknum, (
-        s.btask.c.fulobj.label("subject"),
-        s.btask.c.tskstr.label("start"),
-        s.btask.c.tskdat.label("due"),
-        s.btask.c.tskdon.label("done"),
-        s.btask.c.upddattim.label("changed"),
-    ), TASKS_FILE, _task),
-    _Kind(ObjectType.CLL, s.bcall, s.bcall.c.cllnum, (
-        s.bcall.c.fulobj.label("subject"),
-        s.bcall.c.clldat.label("date"),
-        s.bcall.c.upddattim.label("changed"),
-    ), EVENTS_FILE, _call),
-    _Kind(ObjectType.BAP, s.bappoint, s.bappoint.c.aptnum, (
-        s.bappoint.c.fulobj.label("subject"),
-        s.bappoint.c.aptdat.label("date"),
-        s.bappoint.c.aptdatend.label("end_date"),
-        s.bappoint.c.apthou.label("hour"),
-        s.bappoint.c.upddattim.label("changed"),
-    ), EVENTS_FILE, _appointment),
-)  # fmt: skip

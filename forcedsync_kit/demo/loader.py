@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection
 
-from . import db
+from .. import db
 
 logger = logging.getLogger(__name__)
 
 
-class _Loader:
+class Loader:
     """Bulk-loads frames into the open transaction of a connection, counting rows."""
 
     _VIEW = "fsdemo_frame"

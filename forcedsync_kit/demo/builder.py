@@ -27,38 +27,28 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import db, schema
-from ._demobase import (
-    DEMO_CLOCK,
-    LARGE_SCALE,
+from .. import db, schema
+from ..errors import BackendError, CriteriaError
+from .base import (
     PER_SCALE,
-    PERIOD,
-    USERS,
     Array,
     Columns,
-    DemoUser,
-    _chunks,
-    _Records,
-    _rng,
-    _World,
+    Records,
+    World,
+    chunk_bounds,
+    stream_rng,
 )
-from ._demodata import _appointments, _calls, _contacts, _people, _reference, _tasks
-from ._demoload import _Loader
-from ._demoqueue import _anomalies, _gone, _queue
-from .errors import BackendError, CriteriaError
+from .loader import Loader
+from .reference import load_people, load_reference
+from .syncqueue import anomaly_rows, gone_keys, queue_rows
+from .tables import (
+    make_appointments,
+    make_calls,
+    make_contacts,
+    make_tasks,
+)
 
 logger = logging.getLogger(__name__)
-
-__all__ = [
-    "DEMO_CLOCK",
-    "LARGE_SCALE",
-    "PERIOD",
-    "PER_SCALE",
-    "USERS",
-    "DemoSummary",
-    "DemoUser",
-    "build",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +109,7 @@ def build(
     db.init(engine)
     with db.writing(engine) as conn:
         _make_room(conn, replace=replace)
-        loader = _Loader(conn)
+        loader = Loader(conn)
         total = sum(PER_SCALE.values()) * scale
         for step, done in _generate(loader, seed=seed, scale=scale):
             report(step, min(0.99, done / total))
@@ -168,35 +158,35 @@ def _make_room(conn: Connection, *, replace: bool) -> None:
 
 # --- the whole build -----------------------------------------------------------------
 
-_Maker = Callable[[_World, np.random.Generator, int, int], tuple[Columns, _Records]]
+_Maker = Callable[[World, np.random.Generator, int, int], tuple[Columns, Records]]
 _ACTIVITIES: tuple[tuple[str, sa.Table, str, _Maker], ...] = (
-    ("tasks", schema.btask, "T", _tasks),
-    ("calls", schema.bcall, "K", _calls),
-    ("appointments", schema.bappoint, "A", _appointments),
+    ("tasks", schema.btask, "T", make_tasks),
+    ("calls", schema.bcall, "K", make_calls),
+    ("appointments", schema.bappoint, "A", make_appointments),
 )
 
 
 def _finish(
-    loader: _Loader,
-    w: _World,
+    loader: Loader,
+    w: World,
     rng: np.random.Generator,
     table: sa.Table,
-    chunk: tuple[Columns, _Records],
+    chunk: tuple[Columns, Records],
     gone: Array,
 ) -> None:
     cols, rec = chunk
-    queue = _queue(w, rng, rec, gone)  # first: it rewrites the records' UPDDATTIM
+    queue = queue_rows(w, rng, rec, gone)  # first: it rewrites the records' UPDDATTIM
     loader.load(table, cols)
     loader.load(schema.syncdata, queue)
-    loader.load(schema.synclink, _anomalies(w, rng, rec))
+    loader.load(schema.synclink, anomaly_rows(w, rng, rec))
 
 
-def _generate(loader: _Loader, *, seed: int, scale: int) -> Iterator[tuple[str, int]]:
+def _generate(loader: Loader, *, seed: int, scale: int) -> Iterator[tuple[str, int]]:
     """Generate and load everything, yielding (step, rows generated so far)."""
     yield "reference data", 0
-    _reference(loader)
+    load_reference(loader)
     yield "customers and leads", 0
-    w = _people(loader, seed, scale)
+    w = load_people(loader, seed, scale)
     done = sum(PER_SCALE[t] for t in ("salesrep", "bpcustomer", "lead")) * scale
     segments = (
         ("customer_contacts", PER_SCALE["customer_contacts"] * scale),
@@ -208,11 +198,11 @@ def _generate(loader: _Loader, *, seed: int, scale: int) -> Iterator[tuple[str, 
     offset = 0
     yield "contacts", done
     for kind, count in segments:
-        for number, start, stop in _chunks(count):
-            rng = _rng(seed, kind, number)
+        for number, start, stop in chunk_bounds(count):
+            rng = stream_rng(seed, kind, number)
             n = stop - start
-            chunk = _contacts(loader, w, rng, kind, offset + start + 1, n)
-            gone = _gone(rng, "OC", 7, total, offset + start, n)
+            chunk = make_contacts(loader, w, rng, kind, offset + start + 1, n)
+            gone = gone_keys(rng, "OC", 7, total, offset + start, n)
             _finish(loader, w, rng, schema.correspond, chunk, gone)
             done += n if kind != "rep_contacts" else 0
             yield "contacts", done
@@ -220,12 +210,12 @@ def _generate(loader: _Loader, *, seed: int, scale: int) -> Iterator[tuple[str, 
     for step, table, prefix, make in _ACTIVITIES:
         count = PER_SCALE[table.name] * scale
         yield step, done
-        for number, start, stop in _chunks(count):
-            rng = _rng(seed, table.name, number)
+        for number, start, stop in chunk_bounds(count):
+            rng = stream_rng(seed, table.name, number)
             n = stop - start
             chunk = make(w, rng, start, n)
             _finish(
-                loader, w, rng, table, chunk, _gone(rng, prefix, 8, count, start, n)
+                loader, w, rng, table, chunk, gone_keys(rng, prefix, 8, count, start, n)
             )
             done += n
             yield step, done

@@ -1,9 +1,9 @@
 """Demo queue and anomalies: the SYNCDATA rows and SYNCLINK rows of generated records.
 
-``_queue`` queues a share of a chunk's records with one of the row patterns of
-``_demobase`` (and rewrites the records' UPDDATTIM so that some count as changed after
-queued); ``_gone`` draws the keys of records deleted from X3; ``_anomalies`` writes
-SYNCLINK rows where Outlook holds a different value than X3.
+``queue_rows`` queues a share of a chunk's records with one of the row patterns of
+``base`` (and rewrites the records' UPDDATTIM so that some count as changed after
+queued); ``gone_keys`` draws the keys of records deleted from X3; ``anomaly_rows``
+writes SYNCLINK rows where Outlook holds a different value than X3.
 """
 
 from __future__ import annotations
@@ -13,31 +13,31 @@ import logging
 import numpy as np
 import pandas as pd
 
-from ._demobase import (
-    _ANOMALY_OTHER,
-    _ANOMALY_OWN,
-    _CHANGED_SHARE,
-    _CLOCK,
-    _OTHER,
-    _OTHER_P,
-    _OTHER_USER_P,
-    _OWN,
-    _OWN_P,
-    _PATTERN_ACTIONS,
-    _PATTERN_LEN,
-    _Q_DELETED,
-    _Q_OTHER,
-    _Q_OWN,
-    _STALE_SHARE,
-    _USER_CODES,
+from .base import (
+    ANOMALY_OTHER,
+    ANOMALY_OWN,
+    CHANGED_SHARE,
+    CLOCK,
+    OTHER,
+    OTHER_P,
+    OTHER_USER_P,
+    OWN,
+    OWN_P,
+    PATTERN_ACTIONS,
+    PATTERN_LEN,
+    Q_DELETED,
+    Q_OTHER,
+    Q_OWN,
+    STALE_SHARE,
+    USER_CODES,
     USERS,
     Array,
     Columns,
-    _codes,
-    _hhmmss,
-    _Records,
-    _seconds,
-    _World,
+    Records,
+    World,
+    hhmmss,
+    make_codes,
+    random_seconds,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,12 +48,14 @@ logger = logging.getLogger(__name__)
 
 def _ages(rng: np.random.Generator, n: int) -> Array:
     """Age of a record's newest queue row: recent (< 6 days) or stale (months)."""
-    stale = rng.random(n) < _STALE_SHARE
+    stale = rng.random(n) < STALE_SHARE
     months = rng.integers(30 * 86400, 300 * 86400, n)
     return np.where(stale, months, rng.integers(600, 6 * 86400, n)).astype("m8[s]")
 
 
-def _queue(w: _World, rng: np.random.Generator, rec: _Records, gone: Array) -> Columns:
+def queue_rows(
+    w: World, rng: np.random.Generator, rec: Records, gone: Array
+) -> Columns:
     """Queue rows for a share of the records; A rows for the deleted keys ``gone``.
 
     Rewrites ``rec.upd`` of the queued records: just before their newest row, or (a
@@ -61,35 +63,35 @@ def _queue(w: _World, rng: np.random.Generator, rec: _Records, gone: Array) -> C
     """
     own = rec.owner >= 0
     u = rng.random(len(rec.keys))
-    picked = np.flatnonzero(np.where(own, u < _Q_OWN, u < _Q_OTHER))
+    picked = np.flatnonzero(np.where(own, u < Q_OWN, u < Q_OTHER))
     m = len(picked)
     mine = own[picked]
     pattern = np.where(
         mine,
-        rng.choice(len(_OWN), m, p=_OWN_P),
-        len(_OWN) + rng.choice(len(_OTHER), m, p=_OTHER_P),
+        rng.choice(len(OWN), m, p=OWN_P),
+        len(OWN) + rng.choice(len(OTHER), m, p=OTHER_P),
     )
-    user = np.where(mine, rec.owner[picked], rng.choice(len(USERS), m, p=_OTHER_USER_P))
-    last = _CLOCK - _ages(rng, m)
-    room = (_CLOCK - last).astype(np.int64)
+    user = np.where(mine, rec.owner[picked], rng.choice(len(USERS), m, p=OTHER_USER_P))
+    last = CLOCK - _ages(rng, m)
+    room = (CLOCK - last).astype(np.int64)
     after = last + (room * rng.uniform(0.2, 0.9, m)).astype(np.int64).astype("m8[s]")
-    before = last - _seconds(rng, m, 0, 120)
-    rec.upd[picked] = np.where(rng.random(m) < _CHANGED_SHARE, after, before)
+    before = last - random_seconds(rng, m, 0, 120)
+    rec.upd[picked] = np.where(rng.random(m) < CHANGED_SHARE, after, before)
     gap = rng.integers(3600, 3 * 86400, m)
-    length = _PATTERN_LEN[pattern]
+    length = PATTERN_LEN[pattern]
     row = np.repeat(np.arange(m), length)
     pos = np.arange(len(row)) - np.repeat(np.cumsum(length) - length, length)
     when = last[row] - ((length[row] - 1 - pos) * gap[row]).astype("m8[s]")
     nd = len(gone)
     keys = np.concatenate([rec.keys[picked[row]], gone])
-    users = np.concatenate([user[row], rng.choice(len(USERS), nd, p=_OTHER_USER_P)])
+    users = np.concatenate([user[row], rng.choice(len(USERS), nd, p=OTHER_USER_P)])
     action = np.concatenate(
-        [_PATTERN_ACTIONS[pattern[row], pos], np.full(nd, "A", dtype=object)]
+        [PATTERN_ACTIONS[pattern[row], pos], np.full(nd, "A", dtype=object)]
     )
-    when = np.concatenate([when, _CLOCK - _ages(rng, nd)])
+    when = np.concatenate([when, CLOCK - _ages(rng, nd)])
     sydnum = w.sydnum + 1 + np.arange(len(keys), dtype=np.int64)
     w.sydnum += len(keys)
-    sydusr = _USER_CODES[users]
+    sydusr = USER_CODES[users]
     by = np.where(action == "R", "ADMIN", sydusr)  # forced rows come from FUNSYD6
     day = when.astype("M8[D]")
     return {
@@ -99,7 +101,7 @@ def _queue(w: _World, rng: np.random.Generator, rec: _Records, gone: Array) -> C
         "sydkey": keys,
         "sydatttyp": action,
         "syddat": day,
-        "sydhou": _hhmmss((when - day).astype(np.int64)),
+        "sydhou": hhmmss((when - day).astype(np.int64)),
         "sydgen": "0",
         "sydupd": "0",
         "sydotksta": "0",
@@ -110,12 +112,12 @@ def _queue(w: _World, rng: np.random.Generator, rec: _Records, gone: Array) -> C
     }
 
 
-def _gone(
+def gone_keys(
     rng: np.random.Generator, prefix: str, width: int, total: int, start: int, n: int
 ) -> Array:
     """Keys of records deleted from X3 (numbered above ``total``), one per 100."""
-    count = int(rng.binomial(n, _Q_DELETED))
-    return _codes(prefix, total + 1 + start + np.arange(count), width)
+    count = int(rng.binomial(n, Q_DELETED))
+    return make_codes(prefix, total + 1 + start + np.arange(count), width)
 
 
 def _outlook_values(name: str, x3: Array, shift: Array) -> tuple[Array, Array]:
@@ -138,15 +140,13 @@ def _outlook_values(name: str, x3: Array, shift: Array) -> tuple[Array, Array]:
     return x3.astype(object), otk.to_numpy(dtype=object)
 
 
-def _anomalies(w: _World, rng: np.random.Generator, rec: _Records) -> Columns:
+def anomaly_rows(w: World, rng: np.random.Generator, rec: Records) -> Columns:
     """SYNCLINK rows for a share of the records, queued or not."""
     own = rec.owner >= 0
     u = rng.random(len(rec.keys))
-    hit = np.flatnonzero(np.where(own, u < _ANOMALY_OWN, u < _ANOMALY_OTHER))
+    hit = np.flatnonzero(np.where(own, u < ANOMALY_OWN, u < ANOMALY_OTHER))
     m = len(hit)
-    user = np.where(
-        own[hit], rec.owner[hit], rng.choice(len(USERS), m, p=_OTHER_USER_P)
-    )
+    user = np.where(own[hit], rec.owner[hit], rng.choice(len(USERS), m, p=OTHER_USER_P))
     names = np.array(list(rec.fields), dtype=object)
     which = rng.integers(0, len(names), m)
     shift = rng.integers(1, 6, m)
@@ -161,7 +161,7 @@ def _anomalies(w: _World, rng: np.random.Generator, rec: _Records) -> Columns:
     w.sylnum += m
     return {
         "sylnum": sylnum,
-        "sylusr": _USER_CODES[user],
+        "sylusr": USER_CODES[user],
         "syltyp": rec.typ,
         "sylkey": rec.keys[hit],
         "sylfie": names[which],

@@ -1,10 +1,10 @@
 """Outlook items of a synchronization: vCard 4.0 contacts, iCalendar tasks and events.
 
-Each builder turns one X3 record (a row of ``outlook._records``) into the bytes of one
-item: ``_contact`` a vCard, ``_task`` a VTODO, ``_call`` and ``_appointment`` a
-VEVENT, ``_deletion`` an entry of ``deletions.json``. ``_Sink`` frames the items of one
-output file (calendar head and tail, JSON brackets). ``outlook`` re-exports the public
-constants.
+Each builder turns one X3 record (a row of ``writer.records``) into the bytes of one
+item: ``vcard_contact`` a vCard, ``vtodo_task`` a VTODO, ``vevent_call`` and
+``vevent_appointment`` a VEVENT, ``deletion_entry`` an entry of ``deletions.json``.
+``Sink`` frames the items of one output file (calendar head and tail, JSON brackets).
+``forcedsync_kit.outlook`` re-exports the public constants.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import vobject
 from icalendar import Calendar, Event, Todo
 from sqlalchemy.engine import Row
 
-from .criteria import FUNCTIONS, Action
+from ..criteria import FUNCTIONS, Action
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ APPOINTMENT_MINUTES = 60
 _YES = 2  # X3 local menu 1: 1 = no, 2 = yes
 
 
-class _Sink:
+class Sink:
     """One output file in the work directory, opened on its first item."""
 
     def __init__(self, path: Path, head: bytes, sep: bytes, tail: bytes) -> None:
@@ -60,7 +60,7 @@ class _Sink:
             self.fh.close()
 
 
-def _calendar_head() -> tuple[bytes, bytes]:
+def calendar_head() -> tuple[bytes, bytes]:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -70,7 +70,7 @@ def _calendar_head() -> tuple[bytes, bytes]:
     return text[: -len(tail)], tail
 
 
-def _deletion(typ: str, row: Row[Any], uid: str) -> bytes:
+def deletion_entry(typ: str, row: Row[Any], uid: str) -> bytes:
     """A deletions.json entry: A wins over P; a record gone from X3 counts as A."""
     action = Action.USER_CHANGE if row.leaving and not row.deleted else Action.DELETION
     entry = {"SYDTYP": typ, "SYDKEY": row.key, "UID": uid, "action": str(action)}
@@ -88,7 +88,7 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.replace(tzinfo=dt.UTC, microsecond=0)
 
 
-def _contact(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+def vcard_contact(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
     """vCard 4.0: vobject writes 3.0 unless told; 4.0 shares 3.0's syntax."""
     card = vobject.vCard()
     card.add("version").value = VCARD_VERSION
@@ -111,7 +111,7 @@ def _contact(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
     return str(card.serialize()).encode("utf-8")
 
 
-def _task(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+def vtodo_task(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
     todo = Todo()
     todo.add("uid", uid)
     todo.add("dtstamp", now)
@@ -149,7 +149,7 @@ def _event(
     return bytes(event.to_ical())
 
 
-def _call(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+def vevent_call(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
     """A call has a date only: an all-day event (DTEND is exclusive)."""
     day = row.date
     end = None if day is None else day + dt.timedelta(days=1)
@@ -167,7 +167,7 @@ def _hour(value: Any) -> dt.time | None:
         return None
 
 
-def _appointment(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
+def vevent_appointment(row: Row[Any], uid: str, now: dt.datetime) -> bytes:
     """APTHOU 'HHMMSS' gives a floating (wall-clock) start; without it, all-day."""
     start: Any = row.date
     end: Any = None

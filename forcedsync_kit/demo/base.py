@@ -2,10 +2,10 @@
 
 The public constants and ``DemoUser`` are defined here, below every generator, and
 re-exported by ``forcedsync_kit.demo``, which is where callers import them from. The
-rest is private to the demo modules: the companies, sites and rights of the folder,
+rest is shared by the demo modules only: the companies, sites and rights of the folder,
 the shares the generators draw with, the value lists, one RNG stream per table and
-chunk (``_rng``), the numpy helpers every generator uses, and the two records the
-generation stages pass along (``_World``, ``_Records``).
+chunk (``stream_rng``), the numpy helpers every generator uses, and the two records the
+generation stages pass along (``World``, ``Records``).
 """
 
 from __future__ import annotations
@@ -97,15 +97,15 @@ USERS: Mapping[str, DemoUser] = {
         ),
     )
 }
-_USER_CODES = np.array(list(USERS), dtype=object)
+USER_CODES = np.array(list(USERS), dtype=object)
 #: AUSCRMA at company level (the folder level says 5, "other").
-_COMPANY_CRM_FUNCTION = {"FR10": 1, "US20": 1}
-_COMPANIES = (
+COMPANY_CRM_FUNCTION = {"FR10": 1, "US20": 1}
+COMPANIES = (
     ("FR10", "Forcedsync France"),
     ("US20", "Forcedsync USA"),
     ("DE30", "Forcedsync Deutschland"),
 )
-_SITES = (  # FCY, name, index of LEGCPY in _COMPANIES
+SITES = (  # FCY, name, index of LEGCPY in COMPANIES
     ("FR11", "Paris", 0),
     ("FR12", "Lyon", 0),
     ("FR13", "Nantes", 0),
@@ -114,9 +114,9 @@ _SITES = (  # FCY, name, index of LEGCPY in _COMPANIES
     ("DE31", "Hamburg", 2),
     ("DE32", "Munich", 2),
 )
-_FR_SITES = 3  # the first three sites belong to FR10
-_NAMED_REP_SITES = (0, 1, 3, 5, 2)  # sites of REP01..REP05
-_RIGHTS = {  # AFCTFCT.ACS per profile and function
+FR_SITES = 3  # the first three sites belong to FR10
+NAMED_REP_SITES = (0, 1, 3, 5, 2)  # sites of REP01..REP05
+RIGHTS = {  # AFCTFCT.ACS per profile and function
     "ADMIN": {
         "FUNSYD6": 2,
         "FUNSYD": 2,
@@ -140,21 +140,21 @@ _RIGHTS = {  # AFCTFCT.ACS per profile and function
 }
 
 _CHUNK = 250_000  # rows per generated chunk: part of the data's definition
-_REP01_SHARE = 0.25  # of tasks, calls, leads and contact reps (ADMIN's rep)
+REP01_SHARE = 0.25  # of tasks, calls, leads and contact reps (ADMIN's rep)
 _NAMED_REP_SHARE = 0.03  # each of REP02..REP05, whatever the scale
-_Q_OWN, _Q_OTHER, _Q_DELETED = 0.30, 0.07, 0.01  # queued shares of records
-_STALE_SHARE, _CHANGED_SHARE = 0.25, 0.10
-_ANOMALY_OWN, _ANOMALY_OTHER = 0.05, 0.004
-# Queue rows of one record, oldest first: records of a named user's rep (_OWN), and
-# records of other reps, queued for a user who was in charge before (_OTHER).
-_OWN = ("C", "M", "R", "CM", "MM", "MR", "A", "P", "CMM")
-_OWN_P = (0.28, 0.28, 0.14, 0.10, 0.07, 0.03, 0.04, 0.03, 0.03)
-_OTHER = ("P", "M", "C", "MP")
-_OTHER_P = (0.55, 0.25, 0.12, 0.08)
-_OTHER_USER_P = (0.30, 0.15, 0.15, 0.10, 0.10, 0.20)  # in USERS order
-_PATTERNS = _OWN + _OTHER
-_PATTERN_LEN = np.array([len(p) for p in _PATTERNS])
-_PATTERN_ACTIONS = np.array([list(p.ljust(3)) for p in _PATTERNS], dtype=object)
+Q_OWN, Q_OTHER, Q_DELETED = 0.30, 0.07, 0.01  # queued shares of records
+STALE_SHARE, CHANGED_SHARE = 0.25, 0.10
+ANOMALY_OWN, ANOMALY_OTHER = 0.05, 0.004
+# Queue rows of one record, oldest first: records of a named user's rep (OWN), and
+# records of other reps, queued for a user who was in charge before (OTHER).
+OWN = ("C", "M", "R", "CM", "MM", "MR", "A", "P", "CMM")
+OWN_P = (0.28, 0.28, 0.14, 0.10, 0.07, 0.03, 0.04, 0.03, 0.03)
+OTHER = ("P", "M", "C", "MP")
+OTHER_P = (0.55, 0.25, 0.12, 0.08)
+OTHER_USER_P = (0.30, 0.15, 0.15, 0.10, 0.10, 0.20)  # in USERS order
+_PATTERNS = OWN + OTHER
+PATTERN_LEN = np.array([len(p) for p in _PATTERNS])
+PATTERN_ACTIONS = np.array([list(p.ljust(3)) for p in _PATTERNS], dtype=object)
 
 
 def _words(text: str) -> Array:
@@ -170,12 +170,12 @@ _LAST = _words(
     "Moreau Fischer Wagner Miller Davis Wilson Taylor Lefebvre Becker Hoffmann Clark "
     "Lewis Roux"
 )
-_FIRM = _words(
+FIRM = _words(
     "Atlas Boreal Cobalt Delta Elan Fjord Granit Helix Ionis Jura Krypton Lumen "
     "Meridian Nova Orion Polaris"
 )
-_TRADE = _words("Industries Logistics Foods Systems Pharma Energy Retail Textiles")
-_SUBJECTS = {
+TRADE = _words("Industries Logistics Foods Systems Pharma Energy Retail Textiles")
+SUBJECTS = {
     "TSK": (
         "Send the quote",
         "Prepare the proposal",
@@ -217,18 +217,18 @@ _STREAMS = (  # one RNG stream per generated table; chunks are spawned below the
 # --- generation helpers --------------------------------------------------------------
 
 
-def _rng(seed: int, stream: str, chunk: int = 0) -> np.random.Generator:
+def stream_rng(seed: int, stream: str, chunk: int = 0) -> np.random.Generator:
     seq = np.random.SeedSequence(seed, spawn_key=(_STREAMS.index(stream) + 1, chunk))
     return np.random.Generator(np.random.PCG64(seq))
 
 
-def _codes(prefix: str, numbers: Array, width: int) -> Array:
+def make_codes(prefix: str, numbers: Array, width: int) -> Array:
     text = pd.Series(numbers, dtype="int64").astype(str).str.zfill(width)
     out: Array = (prefix + text).to_numpy(dtype=object)
     return out
 
 
-def _pick(values: Array, idx: Array) -> Array:
+def pick(values: Array, idx: Array) -> Array:
     """``values[idx]``, with '' (X3's "none") where ``idx`` is -1."""
     out = np.full(len(idx), "", dtype=object)
     ok = idx >= 0
@@ -236,14 +236,14 @@ def _pick(values: Array, idx: Array) -> Array:
     return out
 
 
-def _contact_codes(idx: Array) -> Array:
+def contact_codes(idx: Array) -> Array:
     out = np.full(len(idx), "", dtype=object)
     ok = idx >= 0
-    out[ok] = _codes("OC", idx[ok] + 1, 7)
+    out[ok] = make_codes("OC", idx[ok] + 1, 7)
     return out
 
 
-def _reps(rng: np.random.Generator, n: int, nrep: int, rep01: float) -> Array:
+def random_reps(rng: np.random.Generator, n: int, nrep: int, rep01: float) -> Array:
     """Rep indexes: REP01 with ``rep01``, REP02..05 with 3 % each, else uniform."""
     u = rng.random(n)
     other = 5 + rng.integers(0, nrep - 5, n)
@@ -252,32 +252,32 @@ def _reps(rng: np.random.Generator, n: int, nrep: int, rep01: float) -> Array:
     return np.where(u < rep01, 0, out)
 
 
-def _dates(rng: np.random.Generator, n: int) -> Array:
+def random_dates(rng: np.random.Generator, n: int) -> Array:
     days = (PERIOD[1] - PERIOD[0]).days + 1
     return np.datetime64(PERIOD[0], "D") + rng.integers(0, days, n).astype("m8[D]")
 
 
-def _days(rng: np.random.Generator, n: int, low: int, high: int) -> Array:
+def random_days(rng: np.random.Generator, n: int, low: int, high: int) -> Array:
     return rng.integers(low, high + 1, n).astype("m8[D]")
 
 
-def _seconds(rng: np.random.Generator, n: int, low: int, high: int) -> Array:
+def random_seconds(rng: np.random.Generator, n: int, low: int, high: int) -> Array:
     return rng.integers(low, high, n).astype("m8[s]")
 
 
-def _hhmmss(seconds: Array) -> Array:
+def hhmmss(seconds: Array) -> Array:
     s = seconds.astype(np.int64) % 86400
     number = (s // 3600) * 10000 + (s % 3600 // 60) * 100 + s % 60
     out: Array = pd.Series(number).astype(str).str.zfill(6).to_numpy(dtype=object)
     return out
 
 
-def _names(rng: np.random.Generator, n: int) -> tuple[Array, Array]:
+def random_names(rng: np.random.Generator, n: int) -> tuple[Array, Array]:
     first = _FIRST[rng.integers(0, len(_FIRST), n)]
     return first, _LAST[rng.integers(0, len(_LAST), n)]
 
 
-def _join(*parts: Array | str) -> Array:
+def join_text(*parts: Array | str) -> Array:
     """Element-wise concatenation of string arrays and constants."""
     result: Any = ""
     for part in parts:
@@ -285,19 +285,19 @@ def _join(*parts: Array | str) -> Array:
     return np.asarray(result, dtype=object)
 
 
-def _chunks(total: int) -> Iterator[tuple[int, int, int]]:
+def chunk_bounds(total: int) -> Iterator[tuple[int, int, int]]:
     for number, start in enumerate(range(0, total, _CHUNK)):
         yield number, start, min(start + _CHUNK, total)
 
 
-_CLOCK = np.datetime64(DEMO_CLOCK, "s")
+CLOCK = np.datetime64(DEMO_CLOCK, "s")
 
 
 # --- what the generation stages pass along -------------------------------------------
 
 
 @dataclass(slots=True)
-class _World:
+class World:
     """Facts of the small tables the chunked generators draw on, and key counters."""
 
     seed: int
@@ -320,7 +320,7 @@ Columns = dict[str, Any]
 
 
 @dataclass(slots=True)
-class _Records:
+class Records:
     """One chunk of one object type, as the queue and anomaly generators need it."""
 
     typ: str  # SYDTYP
