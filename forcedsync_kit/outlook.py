@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from . import db
+from . import db, present
 from . import schema as s
 from ._formats import APPOINTMENT_MINUTES as APPOINTMENT_MINUTES
 from ._formats import PRODID as PRODID
@@ -124,14 +124,8 @@ class SyncResult:
         actions = list(_ACTIONS)
         lines = [
             f"Synchronized {self.user} into {self.out_dir} at {self.now.isoformat()}.",
-            "type " + "".join(f"{a:>6}" for a in actions) + "  items  deletions",
         ]
-        for typ, by_action in self.counts.items():
-            cells = "".join(f"{by_action.get(a, 0):>6}" for a in actions)
-            sent = len(self.exported.get(typ, ()))
-            lines.append(
-                f"{typ:<5}{cells}{sent:>7}{len(self.deleted.get(typ, ())):>11}"
-            )
+        lines += present.action_table(self.counts, actions, self.exported, self.deleted)
         lines.append("files: " + ", ".join(f.name for f in self.files))
         lines.append(
             f"SYNCDATA rows removed: {self.rows_removed}; SYNCLINK anomalies "

@@ -11,7 +11,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import db
+from . import db, present
 from . import schema as s
 from .criteria import OBJECT_TYPES, OUTCOMES
 from .errors import CriteriaError, RunNotFoundError
@@ -152,13 +152,7 @@ def summary_lines(info: RunInfo) -> list[str]:
         ),
     ]
     if info.kind == "FORCE":
-        lines.append("Counts:  type  insert  supersede  already  skip")
-        for typ in OBJECT_TYPES:
-            c = info.counts.get(str(typ), {})
-            lines.append(
-                f"         {typ}  {c.get('insert', 0):>6}  {c.get('supersede', 0):>9}"
-                f"  {c.get('already', 0):>7}  {c.get('skip', 0):>4}"
-            )
+        lines += present.counts_table(info.counts, style="log")
         lines.append(f"Records written (R): {info.written}")
     else:
         lines.append(
