@@ -49,7 +49,7 @@ class ToolkitGroup(click.Group):
 def _failure(ctx: click.Context, message: str) -> click.ClickException:
     written = ctx.meta.get(WRITTEN)
     if written:
-        return WrittenThenFailed(f"{message} ({written} before this error.)")
+        return WrittenThenFailed(f"{written}, then this failed: {message}")
     return click.ClickException(message)
 
 
