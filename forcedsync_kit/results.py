@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -235,7 +234,3 @@ class RunInfo:
             "kept": self.kept,
         }
 
-
-def dumps(obj: Any) -> str:
-    """JSON text of a result's ``to_json_dict()``, indented for people."""
-    return json.dumps(obj.to_json_dict(), indent=2, default=str)

@@ -16,7 +16,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from . import db
+from . import db, present
 from . import schema as s
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import CriteriaError, RunNotFoundError
@@ -249,13 +249,7 @@ def summary_lines(info: RunInfo) -> list[str]:
         ),
     ]
     if info.kind == RunKind.FORCE:
-        lines.append("Counts:  type  insert  supersede  already  skip")
-        for typ in OBJECT_TYPES:
-            c = info.counts.get(str(typ), {})
-            lines.append(
-                f"         {typ}  {c.get('insert', 0):>6}  {c.get('supersede', 0):>9}"
-                f"  {c.get('already', 0):>7}  {c.get('skip', 0):>4}"
-            )
+        lines += present.counts_table(info.counts, style="log")
         lines.append(f"Records written (R): {info.written}")
     else:
         lines.append(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from builders import NOW, World, count, syncdata_rows
+from builders import NOW, World, count, pending, syncdata_rows
 from click.testing import CliRunner
 
 from forcedsync_kit import schema as s
@@ -422,3 +422,89 @@ def test_sync_command_exports_and_empties_the_queue(
         backend, "sync", "--user", "ADMIN", "--out", str(tmp_path / "again")
     )
     assert code == 0 and "Nothing pending for ADMIN" in text
+
+
+def _fsyrun(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.select(s.fsyrun.c.runid))]
+
+
+def test_unexpected_error_is_one_line_and_debug_shows_it(
+    engine: sa.Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcedsync_kit import marking
+
+    folder(engine)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk\nexploded")
+
+    monkeypatch.setattr(marking, "preview", boom)
+    args = ["preview", "--db", backend, "--operator", "ADMIN", "-p", "SELTSK=1"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and res.stdout == ""
+    assert res.stderr == (
+        "Error: RuntimeError: disk exploded (-v shows the traceback).\n"
+    )
+    res = CliRunner().invoke(cli, ["-v", *args])
+    assert res.exit_code == 1
+    assert isinstance(res.exception, RuntimeError)
+
+
+def test_a_log_failure_after_the_commit_exits_3_naming_the_run(
+    engine: sa.Engine, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcedsync_kit import runlog
+
+    folder(engine)
+
+    def full(*args: object, **kwargs: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runlog, "write_log", full)
+    target = tmp_path / "run.log"
+    code, out, err = run(
+        backend, "force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes",
+        "--log", str(target),
+    )  # fmt: skip
+    [run_id] = _fsyrun(engine)
+    assert code == 3 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"Error: run {run_id} was committed")
+    assert "No space left on device" in err and str(target) in err
+    forced = sorted(k for (t, k), acts in pending(engine).items() if "R" in acts)
+    assert forced == ["T1", "T2"]
+
+
+def test_an_unexpected_error_after_the_commit_exits_3(
+    engine: sa.Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcedsync_kit import runlog
+
+    folder(engine)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("connection reset")
+
+    monkeypatch.setattr(runlog, "run_records", broken)
+    code, out, err = run(
+        backend, "force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes", "--json"
+    )
+    [run_id] = _fsyrun(engine)
+    assert code == 3 and out == ""
+    assert err == (
+        f"Error: run {run_id} was committed (2 record(s) marked R), then this "
+        "failed: RuntimeError: connection reset (-v shows the traceback).\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["preview", "force"])
+def test_a_bad_pair_is_refused_in_one_line(
+    engine: sa.Engine, backend: str, command: str
+) -> None:
+    folder(engine)
+    before = syncdata_rows(engine)
+    yes = ["--yes"] if command == "force" else []
+    code, out, err = run(backend, command, "--operator", "ADMIN", "-p", "SELTSK", *yes)
+    assert code == 1 and out == ""
+    assert err == "Error: -p 'SELTSK' is not NAME=VALUE (e.g. -p SELTSK=1).\n"
+    assert syncdata_rows(engine) == before

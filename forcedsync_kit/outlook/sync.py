@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import db
+from .. import db, present
 from .. import schema as s
 from ..clock import parse_clock
 from ..errors import ForcedSyncError, UserResolutionError
@@ -98,14 +98,8 @@ class SyncResult:
         actions = list(ACTIONS)
         lines = [
             f"Synchronized {self.user} into {self.out_dir} at {self.now.isoformat()}.",
-            "type " + "".join(f"{a:>6}" for a in actions) + "  items  deletions",
         ]
-        for typ, by_action in self.counts.items():
-            cells = "".join(f"{by_action.get(a, 0):>6}" for a in actions)
-            sent = len(self.exported.get(typ, ()))
-            lines.append(
-                f"{typ:<5}{cells}{sent:>7}{len(self.deleted.get(typ, ())):>11}"
-            )
+        lines += present.action_table(self.counts, actions, self.exported, self.deleted)
         lines.append("files: " + ", ".join(f.name for f in self.files))
         lines.append(
             f"SYNCDATA rows removed: {self.rows_removed}; SYNCLINK anomalies "

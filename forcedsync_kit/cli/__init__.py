@@ -1,0 +1,82 @@
+"""The ``forcedsync`` command line: a thin click group over the public API.
+
+Exit codes: 0 success; 1 a refusal or error (one ``Error:`` line on stderr, nothing
+written); 2 a usage error; 3 something was written (a run committed, files exported)
+but a later step failed, as the ``Error:`` line says. ``-v/--debug`` shows the
+traceback of an unexpected exception instead of its one line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from ..errors import ForcedSyncError
+from .admin import dashboard, demo, init
+from .batch import job, sync
+from .forcing import force, preview, undo
+from .history import log, runs
+from .options import CONTEXT, EXIT_WRITTEN, WRITTEN, WrittenThenFailed, build_criteria
+
+logger = logging.getLogger(__name__)
+
+
+class ToolkitGroup(click.Group):
+    """A group whose commands' errors become one ``Error: ...`` line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a toolkit error, or any unexpected one without
+        ``--debug``, becomes a ``click.ClickException`` (exit 1, or 3 after a write).
+        """
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ForcedSyncError as exc:
+            raise _failure(ctx, str(exc)) from None
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            logger.debug("unexpected error", exc_info=True)
+            text = " ".join(str(exc).split())
+            message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            raise _failure(ctx, f"{message} (-v shows the traceback).") from None
+
+
+def _failure(ctx: click.Context, message: str) -> click.ClickException:
+    written = ctx.meta.get(WRITTEN)
+    if written:
+        return WrittenThenFailed(f"{written}, then this failed: {message}")
+    return click.ClickException(message)
+
+
+@click.group(cls=ToolkitGroup, context_settings=CONTEXT)
+@click.version_option(package_name="forcedsync")
+@click.option(
+    "-v", "--debug", is_flag=True, help="Show the traceback of an unexpected error."
+)
+def cli(debug: bool) -> None:
+    """Forced Outlook synchronization for Sage X3 CRM (FUNSYD6), with preview and undo.
+
+    Example: forcedsync preview --operator ADMIN -p SELTSK=1 -p TSKDATDEB=2026-01-01
+    """
+    if debug:
+        logging.getLogger("forcedsync_kit").setLevel(logging.DEBUG)
+
+
+for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    cli.main(args=list(argv) if argv is not None else None, prog_name="forcedsync")
+
+
+__all__ = ["EXIT_WRITTEN", "build_criteria", "cli", "main"]

@@ -1,0 +1,78 @@
+"""``init``, ``demo`` and ``dashboard``: setting a folder up and serving the UI."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import db, present
+from .options import CONTEXT, db_option, mark_written, progress
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+def init(db_url: str | None) -> None:
+    """Create the X3 and toolkit tables that are missing (never drops or alters).
+
+    Example: forcedsync init --db ./forcedsync.duckdb
+    """
+    engine = db.connect(db_url)
+    created = db.init(engine)
+    if created:
+        mark_written(f"{len(created)} table(s) were created")
+    click.echo(
+        f"{db.masked(engine.url)}: created {len(created)} table(s)"
+        + (f": {', '.join(created)}" if created else "")
+    )
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Size factor (linear); 1 is a few thousand activities.",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Random seed.")
+@click.option("--replace", is_flag=True, help="Empty the tables first.")
+def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
+    """Create a deterministic demo folder (users ADMIN, SALES1, NOREP...).
+
+    Example: forcedsync demo --db demo.duckdb --scale 10 --seed 7
+    """
+    from .. import demo as demo_data
+
+    engine = db.connect(db_url)
+    summary = demo_data.build(
+        engine, scale=scale, seed=seed, replace=replace, progress=progress
+    )
+    mark_written("the demo data was written")
+    click.echo(
+        f"Demo data in {db.masked(engine.url)} (scale {scale}, seed {seed}, "
+        f"{summary.seconds:.1f} s):"
+    )
+    for table, rows in summary.rows.items():
+        click.echo(f"  {table:<12}{present.number(rows):>12}")
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8866,
+    show_default=True,
+    help="Port on 127.0.0.1.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
+def dashboard(db_url: str | None, port: int, open_browser: bool) -> None:
+    """Serve the Voila dashboard on http://127.0.0.1:PORT until Ctrl-C.
+
+    Example: forcedsync dashboard --db forcedsync.duckdb --port 8866
+    """
+    from ..dashboard import serve
+
+    sys.exit(serve(db_url, port=port, open_browser=open_browser))

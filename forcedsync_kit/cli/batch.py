@@ -1,0 +1,123 @@
+"""``job`` and ``sync``: the headless job notebook, and the Outlook stand-in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .. import db, present
+from ..clock import parse_clock
+from .options import (
+    CONTEXT,
+    db_option,
+    echo_lines,
+    json_option,
+    mark_written,
+    operator_option,
+    params_options,
+)
+
+
+def _committed_run(output_dir: str) -> None:
+    """After a failed job: note a run its summary.json says was committed."""
+    try:
+        summary = json.loads((Path(output_dir) / "summary.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(summary, dict) and summary.get("run_id"):
+        mark_written(f"run {summary['run_id']} was committed")
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@params_options("-p SELTSK=1")
+@click.option("--commit", is_flag=True, help="Really force (without it: a preview).")
+@click.option(
+    "--output",
+    "output_dir",
+    required=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="Directory for job.ipynb, "
+    "summary.json and, with FLGTRCDET=1, the detailed log.",
+)
+@operator_option
+@click.option("--now", metavar="ISO", help="Fix the run's clock (UTC).")
+def job(
+    db_url: str | None,
+    params_file: str | None,
+    params: tuple[str, ...],
+    commit: bool,
+    output_dir: str,
+    operator: str | None,
+    now: str | None,
+) -> None:
+    """Run the job notebook headless with papermill; exit 1 if it raised.
+
+    Example: forcedsync job --params nightly.yaml --commit --output runs/2026-11-29
+    """
+    from .. import job as jobs  # local: papermill is only needed here
+
+    values = jobs.job_parameters(params_file, params)
+    try:
+        out = jobs.execute_job(
+            values,
+            output_dir=output_dir,
+            db_url=db_url,
+            operator=operator,
+            commit=commit,
+            now=now,
+        )
+    except jobs.JobError as exc:
+        if exc.notebook:
+            click.echo(f"Executed notebook (shows the error): {exc.notebook}")
+        _committed_run(output_dir)
+        raise
+    s = out.summary
+    click.echo(
+        f"Run {s['run_id']}: {present.number(s['written'])} record(s) marked R."
+        if s["commit"]
+        else f"Preview only: {present.number(s['to_write'])} record(s) would be "
+        f"marked R."
+    )
+    files = (
+        ("Notebook", out.notebook),
+        ("Summary", out.summary_file),
+        ("Log", out.log),
+    )
+    echo_lines([f"{label}: {path}" for label, path in files if path])
+
+
+@click.command(context_settings=CONTEXT)
+@db_option
+@click.option("--user", required=True, metavar="USER", help="Whose queue to send.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    metavar="DIR",
+    help="Folder for contacts.vcf, tasks.ics, events.ics, deletions.json.",
+)
+@click.option("--now", metavar="ISO", help="Fix the clock (DTSTAMP), UTC.")
+@json_option
+def sync(
+    db_url: str | None, user: str, out_dir: str, now: str | None, as_json: bool
+) -> None:
+    """Run the next synchronization for USER: export the queue, then acknowledge it.
+
+    A stand-in for the Outlook add-in (SPEC §6): writes vCard 4 / iCalendar files and
+    removes the SYNCDATA rows it sent and the anomalies they resolve.
+
+    Example: forcedsync sync --user ADMIN --out ./outlook-ADMIN
+    """
+    from .. import outlook
+
+    clock = parse_clock(now) if now else None
+    result = outlook.synchronize(db.connect(db_url), user, out_dir, now=clock)
+    mark_written(f"the queue of {user} was exported to {out_dir}")
+    if as_json:
+        click.echo(present.to_json(result))
+    else:
+        echo_lines(result.summary_lines())

@@ -1,0 +1,133 @@
+"""Options shared by the commands, and the helpers their bodies share."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from .. import marking
+from ..criteria import Criteria
+from ..params import merge_params
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT: dict[str, Any] = {
+    "help_option_names": ["-h", "--help"],
+    "max_content_width": 100,
+}
+#: ``click.Context.meta`` key set once a command has written something.
+WRITTEN = "forcedsync.written"
+#: Exit code of a command that wrote something, then failed.
+EXIT_WRITTEN = 3
+
+
+class WrittenThenFailed(click.ClickException):
+    """A failure after the command wrote something: exit 3, not 1."""
+
+    exit_code = EXIT_WRITTEN
+
+
+def db_option(func: F) -> F:
+    """``--db``: a URL or DuckDB path (default $FORCEDSYNC_DB, ./forcedsync.duckdb)."""
+    return click.option(
+        "--db",
+        "db_url",
+        metavar="URL",
+        help="Database URL or DuckDB file path (default: $FORCEDSYNC_DB_URL, "
+        "$FORCEDSYNC_DB, else ./forcedsync.duckdb).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """``--json``: print JSON instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+def operator_option(func: F) -> F:
+    """``--operator``: the connected user."""
+    return click.option(
+        "--operator",
+        metavar="USER",
+        help="Connected user (default: $FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+    )(func)
+
+
+def params_options(example: str) -> Callable[[F], F]:
+    """``--params FILE`` and ``-p NAME=VALUE`` (``example`` ends the ``-p`` help)."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "-p",
+            "--param",
+            "params",
+            metavar="NAME=VALUE",
+            multiple=True,
+            help=f"A criterion, e.g. {example}; overrides --params.",
+        )(func)
+        return click.option(
+            "--params",
+            "params_file",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="YAML or JSON file of criteria (SPEC parameter names).",
+        )(func)
+
+    return decorate
+
+
+def criteria_options(func: F) -> F:
+    """The options shared by ``preview`` and ``force``."""
+    options = [
+        click.option(
+            "--now",
+            metavar="ISO",
+            help="Fix the run's clock (UTC), e.g. 2026-11-29T12:00:00.",
+        ),
+        json_option,
+        click.option(
+            "--page",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Page of records to show.",
+        ),
+        click.option(
+            "--page-size",
+            type=click.IntRange(1, marking.MAX_PAGE_SIZE),
+            default=50,
+            show_default=True,
+            help="Records per page.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    func = params_options("-p SELTSK=1 -p TSKDATDEB=2026-01-01")(func)
+    return db_option(operator_option(func))
+
+
+def build_criteria(params_file: str | None, pairs: Sequence[str]) -> Criteria:
+    """Criteria from a parameters file and NAME=VALUE pairs (pairs win).
+
+    Raises:
+        CriteriaError: a pair without '=', an unknown name or a bad value.
+    """
+    return Criteria.from_params(merge_params(params_file, pairs))
+
+
+def progress(step: str, fraction: float) -> None:
+    """Progress of a long run on a terminal's stderr (silent otherwise)."""
+    if sys.stderr.isatty():
+        click.echo(f"[{fraction:>4.0%}] {step}", err=True)
+
+
+def echo_lines(lines: Sequence[str]) -> None:
+    """Print lines on stdout."""
+    for line in lines:
+        click.echo(line)
+
+
+def mark_written(what: str) -> None:
+    """Record that the command has written ``what``: a later failure exits 3, not 1."""
+    click.get_current_context().meta[WRITTEN] = what

@@ -1,0 +1,179 @@
+"""``execute_job``: run the job notebook with papermill (``forcedsync job``)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from .. import errors
+from ..criteria import PARAMETERS
+from ..errors import ForcedSyncError
+from .common import JOB_NOTEBOOK, NOTEBOOK_FILE, SUMMARY_FILE, JobError, text_or_none
+
+
+@dataclass(frozen=True, slots=True)
+class JobOutput:
+    """The files ``execute_job`` left in its output directory, and the summary."""
+
+    notebook: Path
+    summary_file: Path
+    summary: Mapping[str, Any]
+    log: Path | None
+
+
+def error_class(ename: str) -> type[ForcedSyncError] | None:
+    """The toolkit's exception class of that name, if it is one."""
+    cls = getattr(errors, ename, None) or (JobError if ename == "JobError" else None)
+    if isinstance(cls, type) and issubclass(cls, ForcedSyncError):
+        return cls
+    return None
+
+
+def error_message(ename: str, evalue: str) -> str:
+    """One line for an error raised in the notebook: the toolkit's own message as is,
+    any other exception prefixed with its type."""
+    text = (evalue or "").strip()
+    if error_class(ename) is not None:
+        return text.splitlines()[0] if text else ename
+    first = text.splitlines()[0] if text else ""
+    return f"{ename}: {first}" if first else ename
+
+
+def has_password(url: str) -> bool:
+    """True when ``url`` is a database URL with a password."""
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # not a URL: the kernel will say so
+        return False
+
+
+@contextlib.contextmanager
+def kernel_env(name: str, value: str | None) -> Iterator[None]:
+    """Set an environment variable for the kernel papermill starts, then restore it.
+
+    A URL with a password goes to the kernel this way, never as a parameter: the
+    parameters are written into the executed notebook, which is kept as an artifact.
+    """
+    if value is None:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _kernel_url(db_url: str | None) -> tuple[str | None, str | None]:
+    """(the DB_URL parameter, the URL passed through the environment instead)."""
+    url = text_or_none(db_url)
+    if url is not None and "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    if url is not None and has_password(url):
+        return None, url  # the kernel reads it from FORCEDSYNC_DB_URL
+    return url, None
+
+
+def _papermill(
+    source: Path, target: Path, parameters: dict[str, Any], **kwargs: Any
+) -> None:
+    import papermill as pm  # local: the kernel side never needs papermill
+
+    try:
+        pm.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            progress_bar=False,
+            log_output=False,
+            # The kernel's own log (ipykernel's warning about unencrypted TCP, the
+            # "KeyboardInterrupt caught" of the shutdown after a failed cell) would go
+            # to this process's stderr, which carries only the error.
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            **kwargs,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise JobError(
+            error_message(exc.ename, exc.evalue), target, exc.ename
+        ) from None
+    except Exception as exc:  # kernel missing or dead, unreadable notebook...
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise JobError(
+            f"The job notebook could not be run: {first}",
+            target if target.exists() else None,
+            type(exc).__name__,
+        ) from None
+
+
+def _read_summary(summary_file: Path, target: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(summary_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise JobError(
+            f"The job notebook ran but wrote no readable {SUMMARY_FILE}: {exc}.",
+            target,
+        ) from None
+    return data
+
+
+def execute_job(
+    params: Mapping[str, Any],
+    *,
+    output_dir: str | Path,
+    db_url: str | None = None,
+    operator: str | None = None,
+    commit: bool = False,
+    now: str | None = None,
+    notebook: str | Path | None = None,
+    kernel_name: str | None = None,
+) -> JobOutput:
+    """Run the job notebook with papermill, keeping the executed one as ``job.ipynb``.
+
+    The notebook runs in a kernel of this Python environment; this process never opens
+    the database, so it holds no DuckDB lock. Every criterion is passed, None when not
+    in ``params``: the job means exactly what 'forcedsync force' means with the same
+    criteria, not the notebook's defaults. A URL with a password reaches the kernel
+    through FORCEDSYNC_DB_URL, so that the executed notebook never shows it; a
+    relative DuckDB path is taken from the current directory.
+
+    Raises:
+        JobError: the notebook raised (the message is the library's, e.g. a
+            refusal) or could not be run; ``notebook`` is set when it was written.
+    """
+    source = Path(notebook) if notebook else JOB_NOTEBOOK
+    if not source.is_file():
+        raise JobError(
+            f"The job notebook {str(source)!r} is missing: 'forcedsync job' runs from "
+            f"a source checkout installed with 'pip install -e .'."
+        )
+    out = Path(output_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    summary_file = out / SUMMARY_FILE
+    summary_file.unlink(missing_ok=True)
+    target = out / NOTEBOOK_FILE
+    url, secret_url = _kernel_url(db_url)
+    parameters: dict[str, Any] = {name.upper(): None for name in PARAMETERS}
+    parameters.update(params)
+    parameters.update(
+        DB_URL=url,
+        OPERATOR=text_or_none(operator),
+        COMMIT=bool(commit),
+        OUTPUT_DIR=str(out),
+        NOW=text_or_none(now),
+    )
+    with kernel_env("FORCEDSYNC_DB_URL", secret_url):
+        _papermill(source, target, parameters, kernel_name=kernel_name)
+    summary = _read_summary(summary_file, target)
+    log = out / summary["log"] if summary.get("log") else None
+    return JobOutput(target, summary_file, summary, log)
