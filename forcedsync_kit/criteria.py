@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .edges import cut
 from .errors import CriteriaError
 from .fields import (
     BLOCKS,
@@ -154,7 +155,7 @@ class Criteria:
                 raise CriteriaError(
                     str(raw_name),
                     value,
-                    f"Unknown parameter {str(raw_name)!r}: use one of the screen's "
+                    f"Unknown parameter {cut(str(raw_name))}: use one of the screen's "
                     f"field codes such as SELTSK or TSKDATDEB.",
                     allowed=", ".join(sorted(known)),
                 )
