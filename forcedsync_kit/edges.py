@@ -40,6 +40,14 @@ def cut(value: object, limit: int = MAX_SHOWN) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def cut_path(path: object, limit: int = 160) -> str:
+    """``repr`` of a path for a message; a long one keeps its end (the file's name)."""
+    text = str(path)
+    if len(text) <= limit:
+        return repr(text)
+    return "'…" + repr(text[-limit:])[1:]
+
+
 def ascii_int(
     name: str, value: object, lo: int = 0, hi: int = MAX_INT32
 ) -> int:
