@@ -1,7 +1,7 @@
 """Strict parsing at the edges: ASCII whole numbers, ISO dates, values cut for messages.
 
-X3 fields are ASCII (docs/decisions.md, "Edge values"): a number is written with the
-digits 0-9 only, so full-width, Arabic-Indic or superscript digits and Python's ``1_000``
+X3 fields are ASCII (docs/decisions.md, "Edge values"): a number is written with
+the digits 0-9 only, so full-width, Arabic-Indic or superscript digits and ``1_000``
 are refused, and a date is ``YYYY-MM-DD`` only (no week dates, no ordinal dates). Every
 refusal is one sentence naming the field, and quotes the value cut to ``MAX_SHOWN``
 characters, so a 100,000-character value is never echoed whole.

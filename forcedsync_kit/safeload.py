@@ -1,11 +1,11 @@
-"""Parameters files read safely: small, flat, UTF-8, every name once (issue 14, class 4).
+"""Parameters files read safely: small, flat, UTF-8, every name once (issue 14, 4).
 
 A parameters file is a flat mapping ``NAME: value`` (a value may be a list, for
 CORFCTTXT). Everything YAML could do beyond that is refused before any of it happens:
-anchors and aliases (a 700-byte file of nested aliases expands to gigabytes), merge keys,
-tags, nested mappings. The file is capped at ``MAX_PARAMS_BYTES`` and read only when it is
-a regular file (a FIFO would block the reader forever). YAML scalars are kept as written
-(``CORDEB: 0012`` is the code '0012'); null spellings mean "not set".
+anchors and aliases (a 700-byte file of nested aliases expands to gigabytes), merge
+keys, tags, nested mappings. The file is capped at ``MAX_PARAMS_BYTES`` and read only
+when it is a regular file (a FIFO would block the reader forever). YAML scalars are kept
+as written (``CORDEB: 0012`` is the code '0012'); null spellings mean "not set".
 """
 
 from __future__ import annotations
