@@ -22,9 +22,6 @@ from .errors import CriteriaError
 
 #: Largest parameters file read (64 KiB: the screen's 33 fields fit in 2 KiB).
 MAX_PARAMS_BYTES = 64 * 1024
-#: Deepest nesting of a YAML or JSON value (the mapping, then a list of functions).
-_MAX_DEPTH = 2
-
 _YAML_NULLS = {"", "~", "null", "Null", "NULL"}
 
 
@@ -128,7 +125,9 @@ def _plain(path: str | Path, node: yaml.Node, depth: int) -> Any:
     if isinstance(node, yaml.ScalarNode):
         value = str(node.value)
         return None if value in _YAML_NULLS else value
-    if depth >= _MAX_DEPTH:
+    # The mapping is the document (depth 0); a list is only a value of it (depth 1).
+    flat = depth == 1 if isinstance(node, yaml.SequenceNode) else depth == 0
+    if not flat:
         raise _refuse(path, "is not flat: write NAME: value, one per line")
     if isinstance(node, yaml.SequenceNode):
         return [_plain(path, item, depth + 1) for item in node.value]
