@@ -79,6 +79,13 @@ def _writable_folder(option: str, path: Path, shown: str | Path) -> None:
         raise _refuse(option, shown, f"cannot be created: {parent} is not a folder")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise _refuse(option, shown, f"cannot be created: folder {parent} is read-only")
+    try:  # access() can be wrong (root, ACLs, a read-only mount, a deleted folder)
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".fsy-probe-"):
+            pass
+    except OSError as exc:
+        raise _refuse(
+            option, shown, f"cannot be created in {parent} ({exc.strerror or exc})"
+        ) from None
 
 
 def check_output_path(

@@ -54,12 +54,14 @@ def duck(tmp_path: Path) -> str:
     return url
 
 
-def test_the_database_and_its_wal_are_refused(duck: str, tmp_path: Path) -> None:
+def test_the_database_and_its_wal_are_refused(
+    duck: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # "folder.duckdb" below is relative to here
     dbfile = tmp_path / "folder.duckdb"
     engine = db.connect(duck)
     before = dbfile.read_bytes()
     for target in (dbfile, tmp_path / "folder.duckdb.wal", "folder.duckdb"):
-        os.chdir(tmp_path)
         for database in (engine, duck, str(dbfile)):
             refused(target, database, "is the database itself")
     link = tmp_path / "link.log"
@@ -148,3 +150,14 @@ def test_atomic_text_never_replaces_the_database(duck: str, tmp_path: Path) -> N
         atomic_text(dbfile, "log\n", db.connect(duck))
     assert dbfile.read_bytes() == before
     db.require_schema(db.connect(duck).connect())
+
+
+def test_a_deleted_current_folder_refuses_the_implicit_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(OutputPathError, match="the detailed log .* cannot be created"):
+        check_implicit_log(None)
