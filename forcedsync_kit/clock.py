@@ -114,6 +114,6 @@ def days_before(clock: dt.datetime, days: int) -> dt.datetime:
         raise CriteriaError(
             "STALEDAYS",
             days,
-            f"STALEDAYS={days} days before the clock {clock.date().isoformat()} falls before "
-            f"year 1: give a later --now or fewer days.",
+            f"STALEDAYS={days} days before the clock {clock.date().isoformat()} "
+            f"falls before year 1: give a later --now or fewer days.",
         ) from None

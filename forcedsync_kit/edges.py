@@ -48,9 +48,7 @@ def cut_path(path: object, limit: int = 160) -> str:
     return "'…" + repr(text[-limit:])[1:]
 
 
-def ascii_int(
-    name: str, value: object, lo: int = 0, hi: int = MAX_INT32
-) -> int:
+def ascii_int(name: str, value: object, lo: int = 0, hi: int = MAX_INT32) -> int:
     """A whole number written with ASCII digits, from ``lo`` to ``hi``.
 
     Args:
@@ -65,9 +63,7 @@ def ascii_int(
         CriteriaError: not ASCII digits, or out of ``lo..hi``, naming ``name``.
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise CriteriaError(
-            name, value, f"{name}={cut(value)} is not a whole number."
-        )
+        raise CriteriaError(name, value, f"{name}={cut(value)} is not a whole number.")
     if isinstance(value, str):
         text = value.strip()
         if _ASCII_INT.fullmatch(text) is None:

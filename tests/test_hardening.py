@@ -68,7 +68,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 30) -> tuple[int, 
     return proc.returncode, proc.stderr
 
 
-# -- class 1: output paths --------------------------------------------------------------
+# -- class 1: output paths ------------------------------------------------------------
 
 
 def test_output_paths_are_refused_before_anything_is_written(
@@ -133,7 +133,9 @@ def test_cli_refuses_a_fifo_log_without_hanging(
     before = state(engine)
     fifo = tmp_path / "pipe.log"
     os.mkfifo(fifo)
-    code, err = cli(*FORCE, NOW.isoformat(), "--db", backend, "--log", str(fifo), timeout=8)
+    code, err = cli(
+        *FORCE, NOW.isoformat(), "--db", backend, "--log", str(fifo), timeout=8
+    )
     assert code == 1 and "is not a regular file" in err and err.count("\n") == 1
     assert state(engine) == before
 
@@ -160,7 +162,7 @@ def test_cli_refuses_a_detailed_log_that_cannot_be_created(
     assert state(engine) == before
 
 
-# -- class 4: parameters files ------------------------------------------------------------
+# -- class 4: parameters files --------------------------------------------------------
 
 
 def test_a_params_file_of_nested_aliases_is_refused_at_once(
@@ -194,7 +196,7 @@ def test_a_name_twice_is_refused(tmp_path: Path, text: str) -> None:
         load_params_file(p)
 
 
-# -- class 6: edge values -----------------------------------------------------------------
+# -- class 6: edge values -------------------------------------------------------------
 
 NOT_ASCII_NUMBERS = ["３", "٣", "³", "1_000", "0x10", "1e3", "3.0", " ", "+"]
 
@@ -214,13 +216,16 @@ def test_contact_functions_take_ascii_digits_only(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["2026-W01-1", "2026W011", "2026-001", "20260131", "２０２６-01-31", "2026-1-31"]
+    "value",
+    ["2026-W01-1", "2026W011", "2026-001", "20260131", "２０２６-01-31", "2026-1-31"],
 )
 def test_dates_are_written_yyyy_mm_dd_only(value: str) -> None:
     with pytest.raises(CriteriaError) as exc:
         Criteria.from_params({"SELTSK": "1", "TSKDATDEB": value})
     assert "TSKDATDEB" in one_sentence(exc.value)
-    assert Criteria(seltsk=True, tskdatdeb="2026-01-31").tskdatdeb == dt.date(2026, 1, 31)
+    assert Criteria(seltsk=True, tskdatdeb="2026-01-31").tskdatdeb == dt.date(
+        2026, 1, 31
+    )
 
 
 @pytest.mark.parametrize("value", ["ÉTÉ", "K\u00a01", "Ｋ1", "ß" * 15, "K\x7f"])
@@ -289,7 +294,8 @@ def test_a_force_at_the_earliest_clock_with_the_largest_staledays(
 
 
 @pytest.mark.parametrize(
-    "value", [str(10**20), "-1", "0", "３", "1_000", "²", str(MAX_INT32 + 1), "0" * 10**5]
+    "value",
+    [str(10**20), "-1", "0", "３", "1_000", "²", str(MAX_INT32 + 1), "0" * 10**5],
 )
 def test_page_numbers_are_bounded_ascii(value: str) -> None:
     with pytest.raises(CriteriaError) as exc:
@@ -301,7 +307,9 @@ def test_page_numbers_are_bounded_ascii(value: str) -> None:
 
 @PHASE_B
 @pytest.mark.parametrize("value", [str(10**20), "１２", "1_000"])
-def test_cli_refuses_page_and_limit_beyond_ascii_int32(backend: str, value: str) -> None:
+def test_cli_refuses_page_and_limit_beyond_ascii_int32(
+    backend: str, value: str
+) -> None:
     from forcedsync_kit.cli import cli as command
 
     for args in (

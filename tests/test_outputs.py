@@ -1,4 +1,4 @@
-"""Output paths (issue 14, class 1): refused before anything is written, written atomically."""
+"""Output paths (issue 14, class 1): refused before anything is written; atomic."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Parameters files (issue 14, class 4): small, flat, UTF-8, each name once, no YAML tricks."""
+"""Parameters files (issue 14, class 4): small, flat, UTF-8, each name once."""
 
 from __future__ import annotations
 
