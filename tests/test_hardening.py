@@ -320,3 +320,12 @@ def test_cli_refuses_page_and_limit_beyond_ascii_int32(
         res = CliRunner().invoke(command, args)
         assert res.exit_code == 1, res.output
         assert res.stderr.startswith("Error: ") and res.stderr.count("\n") == 1
+
+
+def test_connect_errors_are_one_masked_sentence() -> None:
+    from forcedsync_kit.errors import BackendError
+
+    with pytest.raises(BackendError) as exc:
+        db.connect("postgresql+nosuchdriver://u:s3cr3t@h/d")
+    msg = one_sentence(exc.value)
+    assert "s3cr3t" not in msg and "nosuchdriver" in msg
