@@ -126,6 +126,8 @@ def _plain(path: str | Path, node: yaml.Node, depth: int) -> Any:
         value = str(node.value)
         return None if value in _YAML_NULLS else value
     # The mapping is the document (depth 0); a list is only a value of it (depth 1).
+    if depth == 0 and not isinstance(node, yaml.MappingNode):
+        raise _refuse(path, "must hold a mapping of NAME: value")
     flat = depth == 1 if isinstance(node, yaml.SequenceNode) else depth == 0
     if not flat:
         raise _refuse(path, "is not flat: write NAME: value, one per line")

@@ -53,7 +53,7 @@ def test_nested_aliases_are_refused_at_once(tmp_path: Path) -> None:
         ("SELTSK: !!int 1\n", r"tag \(!\)"),
         ("SELTSK: !custom 1\n", r"tag \(!\)"),
         ("<<: {SELTSK: '1'}\n", r"merge key \(<<\)"),
-        ("- SELTSK: '1'\n", "not flat"),
+        ("- SELTSK: '1'\n", "must hold a mapping"),
         ("SELTSK: '1'\n<<: x\n", r"merge key \(<<\)"),
         ("SELTSK: {a: 1}\n", "not flat"),
         ("CORFCTTXT: [[1, 2]]\n", "not flat"),
