@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .edges import cut
 from .errors import CriteriaError
 from .fields import (
     BLOCKS,
@@ -28,6 +29,7 @@ from .fields import (
     param_value,
     parse_bool,
 )
+from .safeload import load_params_file
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +156,7 @@ class Criteria:
                 raise CriteriaError(
                     str(raw_name),
                     value,
-                    f"Unknown parameter {str(raw_name)!r}: use one of the screen's "
+                    f"Unknown parameter {cut(str(raw_name))}: use one of the screen's "
                     f"field codes such as SELTSK or TSKDATDEB.",
                     allowed=", ".join(sorted(known)),
                 )
@@ -251,55 +253,13 @@ def _show(value: object) -> str:
 def read_params_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML or JSON parameters file into a dict (keys as written).
 
+    The rules of ``safeload.load_params_file`` apply: small, flat, UTF-8, no YAML
+    anchors, aliases, tags or merge keys, every name once.
+
     Raises:
-        CriteriaError: the file is missing, unreadable or not a mapping.
+        CriteriaError: the file is missing, unreadable, refused or not a mapping.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CriteriaError(
-            "params", str(path), f"Cannot read parameters file {str(path)!r}: {exc}."
-        ) from None
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else _load_yaml(text)
-    except Exception as exc:  # json/yaml errors have no common base
-        first = " ".join(str(exc).split("\n")[0].split()).rstrip(".:")
-        raise CriteriaError(
-            "params",
-            str(path),
-            f"Parameters file {str(path)!r} does not parse: {first}.",
-        ) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise CriteriaError(
-            "params",
-            str(path),
-            f"Parameters file {str(path)!r} must hold a mapping of NAME: value.",
-        )
-    return data
-
-
-_YAML_NULLS = {"", "~", "null", "Null", "NULL"}
-
-
-def _load_yaml(text: str) -> Any:
-    """YAML with every scalar kept as written (``CORDEB: 0012`` stays '0012', not 10).
-
-    The criteria parse their own values; YAML's implicit typing would turn codes that
-    look like numbers, dates or booleans into something else. Null spellings mean empty.
-    """
-    import yaml  # local: only file reading needs it
-
-    def plain(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {k: plain(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [plain(v) for v in node]
-        return None if node in _YAML_NULLS else node
-
-    return plain(yaml.load(text, Loader=yaml.BaseLoader))  # noqa: S506 (no objects)
+    return load_params_file(path)
 
 
 #: SPEC parameter names (lower case) in screen order.

@@ -1,6 +1,8 @@
-"""Engines, dialect capabilities, schema creation, write locking and the SQL trace hook.
+"""Engines and connections: the database URL, opening and waiting, schema creation.
 
-Every dialect difference of the toolkit lives here, keyed on ``engine.dialect.name``.
+The dialect differences (capabilities, the writers' lock, statistics, expressions, the
+SQL trace hook) live in ``dbcaps``; every name of it is re-exported here, so callers
+keep writing ``db.capabilities``, ``db.trace``, ``db.timestamp_key``...
 """
 
 from __future__ import annotations
@@ -9,20 +11,49 @@ import contextlib
 import logging
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
-from sqlalchemy.sql import ColumnElement
 
 from . import schema
+from .dbcaps import (
+    ANALYZE_THRESHOLD,
+    CAPS,
+    Capabilities,
+    advisory_lock,
+    capabilities,
+    queue_key,
+    refresh_statistics,
+    timestamp_key,
+    trace,
+)
 from .errors import BackendError
+
+__all__ = [
+    "ANALYZE_THRESHOLD",
+    "DEFAULT_BUSY_TIMEOUT",
+    "DEFAULT_DB",
+    "MAX_BUSY_TIMEOUT",
+    "Capabilities",
+    "capabilities",
+    "connect",
+    "init",
+    "masked",
+    "queue_key",
+    "reading",
+    "refresh_statistics",
+    "require_schema",
+    "resolve_url",
+    "timestamp_key",
+    "trace",
+    "url_source",
+    "writing",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,46 +61,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_DB = "forcedsync.duckdb"
 #: How long a DuckDB writer waits for another process to release the file (seconds).
 DEFAULT_BUSY_TIMEOUT = 60.0
-# First key of the PostgreSQL transaction-scoped advisory lock taken by every SYNCDATA
-# writer of the toolkit ("FSYD" in ASCII); the second is the schema's hash.
-_PG_LOCK_CLASS = 0x46535944
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    """What one dialect needs done differently."""
-
-    name: str
-    advisory_lock: bool  # pg_advisory_xact_lock serialises writers
-    file_lock: bool  # single-writer file (DuckDB): retry while another process has it
-    analyze: bool  # planner statistics go stale after a big write until ANALYZE
-
-
-_CAPS = {
-    "duckdb": Capabilities(
-        "duckdb", advisory_lock=False, file_lock=True, analyze=False
-    ),
-    "postgresql": Capabilities(
-        "postgresql", advisory_lock=True, file_lock=False, analyze=True
-    ),
-}
-
-
-def capabilities(engine: Engine | Connection) -> Capabilities:
-    """Return the capabilities record of the engine's dialect.
-
-    Raises:
-        BackendError: the dialect is not DuckDB or PostgreSQL.
-    """
-    name = engine.dialect.name
-    try:
-        return _CAPS[name]
-    except KeyError:
-        raise BackendError(
-            f"Database dialect {name!r} is not supported: use DuckDB or PostgreSQL."
-        ) from None
-
-
 def url_source(url: str | URL | None = None) -> tuple[str, str | URL]:
     """Where the database URL comes from, and its raw value.
 
@@ -120,6 +111,15 @@ def masked(url: str | URL) -> str:
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
 
 
+def _hidden(text: str, url: URL) -> str:
+    """The first line of an error, without the URL's password, cut to a sentence."""
+    line = text.strip().splitlines()[0] if text.strip() else "unknown error"
+    if url.password:
+        line = line.replace(str(url.password), "***")
+    line = _PASSWORD.sub(r"\1***@", line).rstrip(".")
+    return line if len(line) <= _MAX_SHOWN else line[:_MAX_SHOWN] + "…"
+
+
 def connect(url: str | URL | None = None) -> Engine:
     """Create an engine for a DuckDB file or a PostgreSQL database.
 
@@ -143,7 +143,7 @@ def connect(url: str | URL | None = None) -> Engine:
             f"Database URL {masked(raw)!r} (from {source}) is not a valid SQLAlchemy "
             f"URL or DuckDB file path."
         ) from None
-    if u.get_backend_name() not in _CAPS:
+    if u.get_backend_name() not in CAPS:
         raise BackendError(
             f"Database {masked(u)!r} (from {source}) is not supported: use a DuckDB "
             f"file or PostgreSQL."
@@ -153,7 +153,13 @@ def connect(url: str | URL | None = None) -> Engine:
         kwargs["poolclass"] = NullPool
     else:
         kwargs["pool_pre_ping"] = True
-    engine = sa.create_engine(u, **kwargs)
+    try:
+        engine = sa.create_engine(u, **kwargs)
+    except Exception as exc:  # driver missing, bad query option...: one sentence
+        raise BackendError(
+            f"Database {masked(u)!r} (from {source}) cannot be used: "
+            f"{_hidden(str(exc), u)}."
+        ) from None
     if u.get_backend_name() == "postgresql":
         sa.event.listen(engine, "connect", _pg_session)
     return engine
@@ -267,31 +273,10 @@ def writing(
     try:
         with conn.begin():
             if capabilities(conn).advisory_lock:
-                _advisory_lock(conn, wait)
+                advisory_lock(conn, wait, masked(conn.engine.url))
             yield conn
     finally:
         conn.close()
-
-
-def _advisory_lock(conn: Connection, wait: float) -> None:
-    """Take the writers' advisory lock, waiting at most ``wait`` seconds."""
-    ms = f"{max(1, int(wait * 1000))}ms"
-    conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": ms})
-    # One lock per schema: X3 keeps each folder in its own schema, and a run in one
-    # folder must not wait for a run in another.
-    cls = sa.bindparam("k", _PG_LOCK_CLASS, type_=sa.Integer)
-    obj = sa.func.hashtext(sa.func.current_schema())
-    try:
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(cls, obj)))
-    except sa.exc.OperationalError as exc:
-        if "lock timeout" not in str(exc):
-            raise
-        raise BackendError(
-            f"Database {masked(conn.engine.url)!r} is busy: another forcedsync run has "
-            f"held the write lock for over {wait:g} s; try again when it has finished."
-        ) from None
-    # Back to no limit for the run's own statements (row locks of other programs).
-    conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))
 
 
 # --- schema --------------------------------------------------------------------------
@@ -346,70 +331,3 @@ def require_schema(conn: Connection) -> None:
         )
 
 
-#: Rows changed by one run above which the planner statistics of the tables it wrote
-#: are refreshed at once (PostgreSQL's autovacuum may be late, or off: a force of 1 M
-#: records followed by another took 14 min on stale statistics).
-ANALYZE_THRESHOLD = 10_000
-
-
-def refresh_statistics(
-    engine: Engine, tables: list[sa.Table], changed: int
-) -> list[str]:
-    """ANALYZE ``tables`` when a committed run changed at least ANALYZE_THRESHOLD rows.
-
-    Runs after the commit, in its own connection: a failure here is logged, never
-    reported as a failure of the run that was committed.
-
-    Returns:
-        The tables analysed (empty when the dialect needs none or the run was small).
-    """
-    if changed < ANALYZE_THRESHOLD or not capabilities(engine).analyze:
-        return []
-    done: list[str] = []
-    try:
-        with engine.connect() as conn:
-            prep = conn.dialect.identifier_preparer
-            for table in tables:
-                # Identifiers cannot be bound; they come from schema.py, never input.
-                conn.execute(sa.text(f"ANALYZE {prep.format_table(table)}"))
-                done.append(table.name)
-            conn.commit()
-    except Exception:
-        logger.warning("statistics not refreshed after a large run", exc_info=True)
-    return done
-
-
-# --- dialect expressions -------------------------------------------------------------
-
-
-def timestamp_key(conn: Connection, ts: ColumnElement[Any]) -> ColumnElement[str]:
-    """A 'YYYY-MM-DDHHMMSS' text of a TIMESTAMP, comparable with ``queue_key``."""
-    if capabilities(conn).name == "postgresql":
-        return sa.func.to_char(ts, "YYYY-MM-DDHH24MISS")
-    return sa.func.strftime(ts, "%Y-%m-%d%H%M%S")
-
-
-def queue_key(
-    date_col: ColumnElement[Any], hour_col: ColumnElement[Any]
-) -> ColumnElement[str]:
-    """A 'YYYY-MM-DDHHMMSS' text of SYDDAT + SYDHOU (SYDHOU is 'HHMMSS')."""
-    return sa.cast(date_col, sa.String) + sa.func.coalesce(hour_col, "000000")
-
-
-# --- tracing -------------------------------------------------------------------------
-
-_trace_local = threading.local()
-
-
-@contextlib.contextmanager
-def trace(engine: Engine, sink: Callable[[str, Any], None]) -> Iterator[None]:
-    """Copy every (SQL, parameters) the engine executes into ``sink`` meanwhile."""
-
-    def _listener(conn: Any, cursor: Any, statement: str, params: Any, *a: Any) -> None:
-        sink(statement, params)
-
-    sa.event.listen(engine, "before_cursor_execute", _listener)
-    try:
-        yield
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", _listener)

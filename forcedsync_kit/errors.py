@@ -88,3 +88,6 @@ class CommitUncertainError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+class OutputPathError(CriteriaError):
+    """An output file (log, export) must not be written there; nothing was written."""

@@ -13,6 +13,7 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .edges import ascii_int, cut, is_ascii_digits, iso_date
 from .errors import CriteriaError
 
 
@@ -252,7 +253,7 @@ def parse_bool(name: str, value: object) -> bool:
     raise CriteriaError(
         name.upper(),
         value,
-        f"{name.upper()}={value!r} is not a yes/no value: use 1/0, true/false "
+        f"{name.upper()}={cut(value)} is not a yes/no value: use 1/0, true/false "
         f"or yes/no.",
     )
 
@@ -260,14 +261,21 @@ def parse_bool(name: str, value: object) -> bool:
 def parse_code(name: str, value: object) -> str | None:
     """An X3 code, stripped and upper-cased; empty is ``None``.
 
+    X3 codes are ASCII: the code must fit its column (``MAX_CODE_LEN``) once
+    upper-cased and hold printable ASCII characters only.
+
     Raises:
-        CriteriaError: not text, too long, or holding a control character.
+        CriteriaError: not text, too long, or holding a non-ASCII or control character.
     """
     name = name.upper()
     if value is None:
         return None
-    if not isinstance(value, str | int):
-        raise CriteriaError(name, value, f"{name}={value!r} is not a code.")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise CriteriaError(name, value, f"{name}={cut(value)} is not a code.")
+    if isinstance(value, int) and not -(10**MAX_CODE_LEN) < value < 10**MAX_CODE_LEN:
+        raise CriteriaError(
+            name, value, f"{name} is a number longer than a code ({MAX_CODE_LEN})."
+        )
     text = str(value).strip()
     if text == "":
         return None
@@ -275,12 +283,15 @@ def parse_code(name: str, value: object) -> str | None:
         raise CriteriaError(
             name,
             value,
-            f"{name}={text[:30]!r}... is {len(text)} characters long; "
+            f"{name}={cut(text, 30)} is {len(text)} characters long; "
             f"X3 codes have at most {MAX_CODE_LEN}.",
         )
-    if any(ord(ch) < 32 for ch in text):
+    if not all(" " <= ch <= "~" for ch in text):
         raise CriteriaError(
-            name, value, f"{name}={text!r} contains a control character."
+            name,
+            value,
+            f"{name}={cut(text)} holds a character that is not printable ASCII "
+            f"(X3 codes are letters, digits and signs).",
         )
     return text.upper()
 
@@ -289,25 +300,9 @@ def parse_date(name: str, value: object) -> dt.date | None:
     """A date: a ``date``/``datetime`` or ``YYYY-MM-DD``; empty is ``None``.
 
     Raises:
-        CriteriaError: any other text.
+        CriteriaError: any other value (week dates, other digits) naming the field.
     """
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CriteriaError(
-            name.upper(),
-            value,
-            f"{name.upper()}={text!r} is not a date: write it as YYYY-MM-DD.",
-        ) from None
+    return iso_date(name.upper(), value)
 
 
 _LABELS = {label.lower(): num for num, label in FUNCTIONS.items()}
@@ -320,7 +315,7 @@ def _function_items(name: str, value: object) -> list[object]:
         return [value]
     if isinstance(value, list | tuple):
         return list(value)
-    raise CriteriaError(name, value, f"{name}={value!r} is not a list of functions.")
+    raise CriteriaError(name, value, f"{name}={cut(value)} is not a list of functions.")
 
 
 def parse_functions(name: str, value: object) -> tuple[int, ...]:
@@ -338,15 +333,15 @@ def parse_functions(name: str, value: object) -> tuple[int, ...]:
         if text == "":
             continue
         num: int | None
-        if text.isdigit():
-            num = int(text) if int(text) in FUNCTIONS else None
+        if is_ascii_digits(text):
+            num = int(text) if len(text) <= 2 and int(text) in FUNCTIONS else None
         else:
             num = _LABELS.get(text.lower())
         if num is None:
             raise CriteriaError(
                 name,
                 item,
-                f"{name} contains {text!r}, which is not a contact function: use "
+                f"{name} contains {cut(text)}, which is not a contact function: use "
                 f"a number 1-12 of local menu 233 or its label (e.g. 'Accountant').",
                 allowed=", ".join(f"{k}={v}" for k, v in FUNCTIONS.items()),
             )
@@ -356,7 +351,7 @@ def parse_functions(name: str, value: object) -> tuple[int, ...]:
 
 
 def parse_days(name: str, value: object) -> int | None:
-    """A whole number of days from 0 to ``MAX_DAYS``; empty is ``None``.
+    """A whole number of days from 0 to ``MAX_DAYS`` in ASCII digits; empty is ``None``.
 
     Raises:
         CriteriaError: not a whole number, or out of range.
@@ -364,22 +359,7 @@ def parse_days(name: str, value: object) -> int | None:
     name = name.upper()
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        num = int(str(value).strip()) if not isinstance(value, int) else value
-    except ValueError:
-        raise CriteriaError(
-            name, value, f"{name}={value!r} is not a whole number of days."
-        ) from None
-    if num < 0 or num > MAX_DAYS:
-        raise CriteriaError(
-            name,
-            value,
-            f"{name}={num} is out of range: give a number of days from 0 to "
-            f"{MAX_DAYS}.",
-        )
-    return num
+    return ascii_int(name, value, 0, MAX_DAYS)
 
 
 #: The parser of each field type.

@@ -43,13 +43,17 @@ def _module_imports(path: Path) -> set[str]:
 
 
 def test_criteria_imports_no_sqlalchemy() -> None:
-    """criteria.py and its local imports (errors.py, fields.py) are pure Python."""
+    """criteria.py and its local imports (errors, fields, edges, safeload) are pure."""
     pkg = Path(forcedsync_kit.__file__).parent
     crit = _module_imports(pkg / "criteria.py")
-    assert {n for n in crit if n.startswith(".")} == {".errors", ".fields"}
+    pure = {".errors", ".fields", ".edges", ".safeload"}
+    assert {n for n in crit if n.startswith(".")} <= pure
     fields = _module_imports(pkg / "fields.py")
-    assert {n for n in fields if n.startswith(".")} == {".errors"}
-    for names in (crit, fields, _module_imports(pkg / "errors.py")):
+    assert {n for n in fields if n.startswith(".")} == {".edges", ".errors"}
+    mods = [_module_imports(pkg / f"{m[1:]}.py") for m in sorted(pure)]
+    for names in mods:
+        assert {n for n in names if n.startswith(".")} <= pure
+    for names in (crit, *mods):
         assert not any(
             n.split(".")[0] in {"sqlalchemy", "duckdb", "psycopg"} for n in names
         )
