@@ -91,3 +91,11 @@ class CommitUncertainError(ForcedSyncError):
 
 class OutputPathError(CriteriaError):
     """An output file (log, export) must not be written there; nothing was written."""
+
+
+class LogNotWrittenError(ForcedSyncError):
+    """The run was committed but its log could not be written (CLI exit code 3)."""
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
