@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
@@ -126,68 +126,97 @@ def compile_selection(
         selection: 1.36x faster previews on DuckDB at 1M records, docs/performance.md).
     """
     cr, rep, sites = criteria, ctx.rep, _sites(ctx.company)
+    want_cor = ObjectType.COR in types
     contacts: list[Select[Any]] = []
     branches: list[Select[Any]] = []  # one per activity type
-    want_cor = ObjectType.COR in types
     if cr.selcor and want_cor:
         contacts += _contact_branches(cr, rep)
-    if cr.seltsk:
-        t = s.btask
-        cond = [
-            t.c.tskrep == rep,
-            t.c.salfcy.in_(sites),
-            *_range(t.c.tskstr, cr.tskdatdeb, cr.tskdatfin),
-            *_range(t.c.tskdat, cr.tskechdeb, cr.tskechfin),
-        ]
-        if ObjectType.TSK in types:
-            branches.append(
-                sa.select(*_record(ObjectType.TSK, t.c.tsknum, t.c.upddattim)).where(
-                    *cond
-                )
+    parts = (
+        _task_part(cr, rep, sites, types) if cr.seltsk else None,
+        _call_part(cr, rep, sites, types) if cr.selcll else None,
+        _appointment_part(cr, rep, sites, types) if cr.selbap else None,
+    )
+    for part in parts:
+        if part is not None:
+            branches += part.branches
+            if want_cor:
+                contacts += part.contacts
+    return _glue(contacts, branches)
+
+
+class _Part(NamedTuple):
+    """One activity type's share of a selection: its records and the contacts it pulls."""
+
+    branches: list[Select[Any]]
+    contacts: list[Select[Any]]
+
+
+def _task_part(
+    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+) -> _Part:
+    t = s.btask
+    cond = [
+        t.c.tskrep == rep,
+        t.c.salfcy.in_(sites),
+        *_range(t.c.tskstr, cr.tskdatdeb, cr.tskdatfin),
+        *_range(t.c.tskdat, cr.tskechdeb, cr.tskechfin),
+    ]
+    part = _Part([], [])
+    if ObjectType.TSK in types:
+        record = _record(ObjectType.TSK, t.c.tsknum, t.c.upddattim)
+        part.branches.append(sa.select(*record).where(*cond))
+    if cr.tskforcor:
+        part.contacts.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
+    return part
+
+
+def _call_part(
+    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+) -> _Part:
+    k = s.bcall
+    cond = [
+        k.c.cllrep == rep,
+        k.c.salfcy.in_(sites),
+        *_range(k.c.clldat, cr.clldatdeb, cr.clldatfin),
+    ]
+    part = _Part([], [])
+    if ObjectType.CLL in types:
+        record = _record(ObjectType.CLL, k.c.cllnum, k.c.upddattim)
+        part.branches.append(sa.select(*record).where(*cond))
+    if cr.cllforcor:
+        part.contacts.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
+    return part
+
+
+def _appointment_part(
+    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+) -> _Part:
+    a = s.bappoint
+    cond = [
+        sa.or_(a.c.atprepmna == rep, *[col == rep for col in _bap_reps(a)]),
+        a.c.salfcy.in_(sites),
+        *_range(a.c.aptdat, cr.bapdatdeb, cr.bapdatfin),
+    ]
+    part = _Part([], [])
+    if ObjectType.BAP in types:
+        record = _record(ObjectType.BAP, a.c.aptnum, a.c.upddattim)
+        part.branches.append(sa.select(*record).where(*cond))
+    if cr.bapforcor:
+        met = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_contacts(a)])
+        part.contacts.append(_contacts_in(sa.select(met.subquery().c[0])))
+    if cr.bapforrep:
+        c = s.correspond
+        reps = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_reps(a)])
+        part.contacts.append(
+            sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
+                c.c.cortyp == 2, c.c.repnum.in_(sa.select(reps.subquery().c[0]))
             )
-        if cr.tskforcor and want_cor:
-            contacts.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
-    if cr.selcll:
-        k = s.bcall
-        cond = [
-            k.c.cllrep == rep,
-            k.c.salfcy.in_(sites),
-            *_range(k.c.clldat, cr.clldatdeb, cr.clldatfin),
-        ]
-        if ObjectType.CLL in types:
-            branches.append(
-                sa.select(*_record(ObjectType.CLL, k.c.cllnum, k.c.upddattim)).where(
-                    *cond
-                )
-            )
-        if cr.cllforcor and want_cor:
-            contacts.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
-    if cr.selbap:
-        a = s.bappoint
-        cond = [
-            sa.or_(a.c.atprepmna == rep, *[col == rep for col in _bap_reps(a)]),
-            a.c.salfcy.in_(sites),
-            *_range(a.c.aptdat, cr.bapdatdeb, cr.bapdatfin),
-        ]
-        if ObjectType.BAP in types:
-            branches.append(
-                sa.select(*_record(ObjectType.BAP, a.c.aptnum, a.c.upddattim)).where(
-                    *cond
-                )
-            )
-        if cr.bapforcor and want_cor:
-            met = sa.union_all(
-                *[sa.select(col).where(*cond) for col in _bap_contacts(a)]
-            )
-            contacts.append(_contacts_in(sa.select(met.subquery().c[0])))
-        if cr.bapforrep and want_cor:
-            c = s.correspond
-            reps = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_reps(a)])
-            contacts.append(
-                sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
-                    c.c.cortyp == 2, c.c.repnum.in_(sa.select(reps.subquery().c[0]))
-                )
-            )
+        )
+    return part
+
+
+def _glue(contacts: list[Select[Any]], branches: list[Select[Any]]) -> Select[Any]:
+    """Contacts glued with UNION (distinct), types with UNION ALL (docstring above)."""
     if len(contacts) > 1:
         branches.insert(0, sa.select(sa.union(*contacts).subquery()))
     elif contacts:
