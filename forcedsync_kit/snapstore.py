@@ -129,9 +129,14 @@ def page_rows(
         return list(conn.execute(stmt).all())
 
 
-def export_select(table: sa.Table, reason_sep: str) -> sa.Select[Any]:
-    """Every snapshot record in preview order, reasons joined by ``'; '``."""
+def export_select(table: sa.Table, reason_sep: str, *, text: bool) -> sa.Select[Any]:
+    """Every snapshot record in preview order, reasons joined by ``'; '``.
+
+    ``text``: out_of_phase as 'true'/'false' (CSV reads alike from both backends,
+    PostgreSQL printing booleans as t/f); else a BOOLEAN (Parquet).
+    """
     c = table.c
+    yes, no = ("true", "false") if text else (True, False)
     reasons = sa.func.replace(sa.func.ltrim(c.reasons, reason_sep), reason_sep, "; ")
     return sa.select(
         c.sydtyp.label("type"),
@@ -140,6 +145,6 @@ def export_select(table: sa.Table, reason_sep: str) -> sa.Select[Any]:
         c.recdate.label("date"),
         c.rep.label("rep"),
         c.outcome.label("outcome"),
-        sa.case((c.oop == 1, True), else_=False).label("out_of_phase"),
+        sa.case((c.oop == 1, yes), else_=no).label("out_of_phase"),
         reasons.label("reasons"),
     ).order_by(c.r_all)
