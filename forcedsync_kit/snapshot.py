@@ -115,6 +115,7 @@ class Snapshot:
         self._conn = conn
         self._stack = stack
         self._table = snapstore.snapshot_table()
+        self._filters: dict[tuple[str | None, bool], sa.Table] = {}
         snapstore.create(conn, self._table, p.classified)
         self._grouped = snapstore.grouped_counts(conn, self._table)
         self._types = list(dict.fromkeys(t for t, _, _, _ in self._grouped))
@@ -135,6 +136,8 @@ class Snapshot:
         if self._conn.closed:
             return
         try:
+            for pos in self._filters.values():
+                snapstore.drop(self._conn, pos)
             snapstore.drop(self._conn, self._table)
         finally:
             self._stack.close()
@@ -183,6 +186,17 @@ class Snapshot:
                    for t in ahead)  # fmt: skip
 
     # --- pages ----------------------------------------------------------------
+    def _positions(self, outcome: str | None, only_oop: bool) -> sa.Table | None:
+        if outcome is None and not only_oop:
+            return None
+        key = (outcome, only_oop)
+        if key not in self._filters:
+            label = f"{(outcome or 'any')[:3]}{'o' if only_oop else ''}"
+            pos = snapstore.positions_table(self._table, label)
+            snapstore.create_positions(self._conn, self._table, pos, outcome, only_oop)
+            self._filters[key] = pos
+        return self._filters[key]
+
     def page(
         self,
         number: int = 1,
@@ -195,38 +209,42 @@ class Snapshot:
     ) -> Page:
         """Page ``number`` (1-based) of the records passing the filters.
 
-        ``after`` (a ``Page.after`` cursor of the same filters) gives the page that
-        follows it instead of ``number``. Either way the page is a range of stored
-        positions: page 5,000 costs what page 1 costs.
+        Each page is a range of stored positions: page 5,000 costs what page 1 costs.
+        ``after`` (the ``Page.after`` cursor of a page with the same filters) gives
+        the records that follow that page instead, by keyset, labelled ``number``.
 
         Raises:
             CriteriaError: a bad number, size, cursor or filter value.
         """
         _check_int("page_size", size, 1, MAX_PAGE_SIZE)
+        _check_int("page", number, 1, 2**62)
         ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
         fout = _check_choice("outcome", outcome, OUTCOMES)
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
+        if after is not None:
+            _check_int("after", after, 0, 2**62)
+            rows = snapstore.rows_after(
+                self._conn, self._table, after, size + 1,
+                object_type=ftype, outcome=fout, only_oop=only_oop,
+            )  # fmt: skip
+            more = len(rows) > size
+            return self._page(rows[:size], number, size, total, more)
+        start = (number - 1) * size
+        if start >= total:
+            return Page((), number, size, total, None)
         base = self._before(ftype, fout, only_oop) if ftype else 0
-        if after is None:
-            _check_int("page", number, 1, 2**62)
-            start = (number - 1) * size
-        else:
-            start = _check_int("after", after, 0, 2**62) - base
-            number = start // size + 1
-        records: tuple[RecordRow, ...] = ()
-        if start < total:
-            last = min(start + size, total)
-            rows = snapstore.page_rows(
-                self._conn,
-                self._table,
-                first=base + start + 1,
-                last=base + last,
-                outcome=fout,
-                only_oop=only_oop,
-            )
-            records = tuple(record_row(r) for r in rows)
-        end = start + len(records)
-        return Page(records, number, size, total, base + end if end < total else None)
+        last = min(start + size, total)
+        pos = self._positions(fout, only_oop)
+        rows = snapstore.page_rows(
+            self._conn, self._table, pos, base + start + 1, base + last
+        )
+        return self._page(rows, number, size, total, last < total)
+
+    @staticmethod
+    def _page(rows: list[Any], number: int, size: int, total: int, more: bool) -> Page:
+        records = tuple(record_row(r) for r in rows)
+        cursor = int(rows[-1].r_all) if rows and more else None
+        return Page(records, number, size, total, cursor)
 
     def result(self, page: Page) -> PreviewResult:
         """The ``PreviewResult`` of ``preview`` for this page (presenters reuse it)."""
