@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from . import context, db, snapstore
+from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
-from .errors import CriteriaError
+from .errors import BackendError, CriteriaError
 from .results import PreviewResult, RecordRow, RunContext, empty_counts
 from .selection import classify, compile_selection, record_row
 
@@ -148,10 +149,19 @@ class Snapshot:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def token(self) -> str:
+        """The preview token of this snapshot (``token.encode``), for ``force``."""
+        return preview_token.encode(self.criteria, self.context.user, self.counts)
+
+    def _open_conn(self) -> Connection:
+        if self._conn.closed:
+            raise BackendError("This preview snapshot is closed: open a new one.")
+        return self._conn
+
     @property
     def connection(self) -> Connection:
         """The held connection (for ``export``); valid until ``close``."""
-        return self._conn
+        return self._open_conn()
 
     @property
     def table(self) -> sa.Table:
@@ -193,7 +203,7 @@ class Snapshot:
         if key not in self._filters:
             label = f"{(outcome or 'any')[:3]}{'o' if only_oop else ''}"
             pos = snapstore.positions_table(self._table, label)
-            snapstore.create_positions(self._conn, self._table, pos, outcome, only_oop)
+            snapstore.create_positions(self._open_conn(), self._table, pos, outcome, only_oop)
             self._filters[key] = pos
         return self._filters[key]
 
@@ -224,7 +234,7 @@ class Snapshot:
         if after is not None:
             _check_int("after", after, 0, 2**62)
             rows = snapstore.rows_after(
-                self._conn, self._table, after, size + 1,
+                self._open_conn(), self._table, after, size + 1,
                 object_type=ftype, outcome=fout, only_oop=only_oop,
             )  # fmt: skip
             more = len(rows) > size
@@ -236,7 +246,7 @@ class Snapshot:
         last = min(start + size, total)
         pos = self._positions(fout, only_oop)
         rows = snapstore.page_rows(
-            self._conn, self._table, pos, base + start + 1, base + last
+            self._open_conn(), self._table, pos, base + start + 1, base + last
         )
         return self._page(rows, number, size, total, last < total)
 
