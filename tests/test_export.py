@@ -51,13 +51,15 @@ def _read(path: Path) -> list[tuple[Any, ...]]:
 def test_export_equals_the_preview(engine: sa.Engine, tmp_path: Path, ext: str) -> None:
     demo.build(engine, scale=1)
     want = _expected(engine)
-    path = tmp_path / f"selection.{ext}"
+    out = tmp_path / "out"
+    out.mkdir()
+    path = out / f"selection.{ext}"
     with open_snapshot(engine, CRITERIA, operator="ADMIN", now=NOW) as snap:
         result = write_export(snap, path)
         assert result.rows == snap.total() == len(want)
     assert result.format == ext
     assert _read(path) == want
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temp left
+    assert [p.name for p in out.iterdir()] == [path.name]  # no temp file left
 
 
 def test_export_from_an_engine_replaces_the_file(
@@ -74,6 +76,8 @@ def test_export_from_an_engine_replaces_the_file(
 def test_bad_targets_are_refused_and_nothing_is_written(
     engine: sa.Engine, tmp_path: Path
 ) -> None:
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
     with pytest.raises(CriteriaError, match=r"must end in .csv or .parquet, not '.xlsx'"):
         write_export(engine, tmp_path / "out.xlsx", CRITERIA)
     with pytest.raises(CriteriaError, match="does not exist"):
