@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,8 @@ import _measure
 import sqlalchemy as sa
 
 import forcedsync_kit as fs
-from forcedsync_kit import snapstore
 from forcedsync_kit import schema as s
+from forcedsync_kit import snapstore
 from forcedsync_kit.export import write_export
 from forcedsync_kit.snapshot import Snapshot, open_snapshot
 
@@ -74,7 +75,9 @@ def measure_open(engine: sa.Engine, repeat: int) -> tuple[list[list[str]], list[
         bare_t.append(tb)
 
         def snapshot_open() -> tuple[Snapshot, Any]:
-            snap = open_snapshot(engine, criteria, operator=_bench.USER, now=_measure.NOW)
+            snap = open_snapshot(
+                engine, criteria, operator=_bench.USER, now=_measure.NOW
+            )
             return snap, snap.page(1, 200)
 
         ts, (snap, first) = timed(snapshot_open)
@@ -85,38 +88,55 @@ def measure_open(engine: sa.Engine, repeat: int) -> tuple[list[list[str]], list[
         prev_t.append(tp)
         if i == 0:
             same = snap.counts == p.counts and first.records == p.records
+            verdict = "yes" if same else "NO"
             notes.append(
-                f"snapshot counts and first page equal preview's: {'yes' if same else 'NO'}"
+                f"snapshot counts and first page equal preview's: {verdict}"
                 f" ({snap.total():,} records)"
             )
         snap.close()
-        _bench.log(f"open run {i + 1}: snapshot {ts:.2f} s, bare {tb:.2f} s, preview {tp:.2f} s")
+        _bench.log(
+            f"open run {i + 1}: snapshot {ts:.2f} s, bare {tb:.2f} s, "
+            f"preview {tp:.2f} s"
+        )
     b = med(bare_t)
+    a = med(snap_t)
     rows = [
-        row("snapshot open (counts + page 1) vs bare SQL", med(snap_t), b, "<= 1.5x", med(snap_t) <= 1.5 * b),
+        row(
+            "snapshot open (counts + page 1) vs bare SQL", a, b, "<= 1.5x", a <= 1.5 * b
+        ),
         row("current preview() vs bare SQL", med(prev_t), b, "(before)", True),
-    ]  # fmt: skip
+    ]
     return rows, notes
+
+
+def median_of(fn: Callable[[], Any], n: int) -> float:
+    return med([timed(fn)[0] for _ in range(n)])
 
 
 def measure_pages(snap: Snapshot, turns: int) -> list[list[str]]:
     rows: list[list[str]] = []
+    goal = "<= 100 ms"
     for label, filters in FILTERS:
         total = snap.counts_for(**filters)
         last = max(1, -(-total // 200))
-        t_first, _ = timed(lambda: snap.page(1, 200, **filters))
-        for name, number in (("first", 1), ("middle", max(1, last // 2)), ("last", last)):
-            times = [timed(lambda: snap.page(number, 200, **filters))[0] for _ in range(turns)]
-            t = med(times)
-            rows.append(row(f"page {name} ({number:,}/{last:,}), {label}", t, None, "<= 100 ms", t <= 0.1))
+        t_first, _ = timed(partial(snap.page, 1, 200, **filters))
+        for name, number in (
+            ("first", 1),
+            ("middle", max(1, last // 2)),
+            ("last", last),
+        ):
+            t = median_of(partial(snap.page, number, 200, **filters), turns)
+            figure = f"page {name} ({number:,}/{last:,}), {label}"
+            rows.append(row(figure, t, None, goal, t <= 0.1))
         mid = snap.page(max(1, last // 2), 200, **filters)
         if mid.after is not None:
-            times = [timed(lambda: snap.page(2, 200, after=mid.after, **filters))[0] for _ in range(turns)]
-            t = med(times)
-            rows.append(row(f"keyset Next after the middle page, {label}", t, None, "<= 100 ms", t <= 0.1))
+            t = median_of(partial(snap.page, 2, 200, after=mid.after, **filters), turns)
+            figure = f"keyset Next after the middle page, {label}"
+            rows.append(row(figure, t, None, goal, t <= 0.1))
         if filters:
-            rows.append(row(f"first use of the filter ({total:,} records): {label}", t_first, None, "(once)", True))
-    return rows  # fmt: skip
+            figure = f"first use of the filter ({total:,} records): {label}"
+            rows.append(row(figure, t_first, None, "(once)", True))
+    return rows
 
 
 def _copy_reference(snap: Snapshot, path: Path, fmt: str) -> None:
@@ -130,22 +150,29 @@ def _copy_reference(snap: Snapshot, path: Path, fmt: str) -> None:
         return
     with conn.begin(), path.open("wb") as out:
         raw: Any = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER)") as cp:
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER)") as cp,
+        ):
             for block in cp:
-                out.write(block)  # PostgreSQL has no Parquet: its CSV COPY is the reference
+                out.write(
+                    block
+                )  # PostgreSQL has no Parquet: its CSV COPY is the reference
 
 
 def measure_export(snap: Snapshot, repeat: int, tmp: Path) -> list[list[str]]:
     rows: list[list[str]] = []
     for fmt in ("parquet", "csv"):
-        tk: list[float] = []
-        ref: list[float] = []
+        tk, ref = [], []
         for _ in range(repeat):
-            tk.append(timed(lambda: write_export(snap, tmp / f"export.{fmt}"))[0])
-            ref.append(timed(lambda: _copy_reference(snap, tmp / f"ref.{fmt}", fmt))[0])
+            tk.append(timed(partial(write_export, snap, tmp / f"export.{fmt}"))[0])
+            ref.append(
+                timed(partial(_copy_reference, snap, tmp / f"ref.{fmt}", fmt))[0]
+            )
         a, b = med(tk), med(ref)
-        rows.append(row(f"export {snap.total():,} records to {fmt} vs COPY", a, b, "<= 2x", a <= 2 * b))
-    return rows  # fmt: skip
+        figure = f"export {snap.total():,} records to {fmt} vs COPY"
+        rows.append(row(figure, a, b, "<= 2x", a <= 2 * b))
+    return rows
 
 
 def run_backend(url: str, label: str, args: argparse.Namespace) -> None:
@@ -179,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.backends.split(",")
     if "duckdb" in wanted:
         if args.duckdb_file:
-            run_backend(f"duckdb:///{args.duckdb_file}", f"DuckDB ({args.duckdb_file})", args)
+            run_backend(
+                f"duckdb:///{args.duckdb_file}", f"DuckDB ({args.duckdb_file})", args
+            )
         else:
             ws = _bench.DuckWorkspace(args.scale)
             try:

@@ -137,6 +137,8 @@ class Snapshot:
         if self._conn.closed:
             return
         try:
+            if self._conn.in_transaction():  # a caller's unfinished read
+                self._conn.rollback()
             for pos in self._filters.values():
                 snapstore.drop(self._conn, pos)
             snapstore.drop(self._conn, self._table)
@@ -203,7 +205,9 @@ class Snapshot:
         if key not in self._filters:
             label = f"{(outcome or 'any')[:3]}{'o' if only_oop else ''}"
             pos = snapstore.positions_table(self._table, label)
-            snapstore.create_positions(self._open_conn(), self._table, pos, outcome, only_oop)
+            snapstore.create_positions(
+                self._open_conn(), self._table, pos, outcome, only_oop
+            )
             self._filters[key] = pos
         return self._filters[key]
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from .selection import describe
 
+
 def snapshot_table(name: str | None = None) -> sa.Table:
     """A new TEMPORARY table definition (``fsysnap_<hex>``) in its own metadata."""
     return sa.Table(
@@ -97,7 +98,9 @@ def drop(conn: Connection, table: sa.Table) -> None:
         table.drop(conn, checkfirst=True)
 
 
-def grouped_counts(conn: Connection, table: sa.Table) -> list[tuple[str, str, int, int]]:
+def grouped_counts(
+    conn: Connection, table: sa.Table
+) -> list[tuple[str, str, int, int]]:
     """``(type, outcome, oop, n)`` over the snapshot, types in the backend's order."""
     c = table.c
     stmt = (
@@ -145,9 +148,7 @@ def rows_after(
     conds = _filter(table, outcome, only_oop)
     if object_type is not None:
         conds.append(c.sydtyp == object_type)
-    page = (
-        sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
-    )
+    page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
     return _described(conn, page)
 
 

@@ -63,7 +63,9 @@ def encode(criteria: Criteria, user: str, counts: Counts) -> str:
         "v": VERSION,
         "user": user,
         "criteria": criteria_digest(criteria),
-        "counts": {t: {o: n for o, n in c.items() if n} for t, c in _full(counts).items()},
+        "counts": {
+            t: {o: n for o, n in c.items() if n} for t, c in _full(counts).items()
+        },
     }
     raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -78,7 +80,9 @@ def for_preview(result: PreviewResult) -> str:
 def _bad(token: object, why: str) -> CriteriaError:
     shown = repr(token) if len(repr(token)) <= 60 else repr(token)[:60] + "…"
     return CriteriaError(
-        "expect", token, f"The preview token {shown} {why}: preview again and use its token."
+        "expect",
+        token,
+        f"The preview token {shown} {why}: preview again and use its token.",
     )
 
 
@@ -109,12 +113,7 @@ def differences(
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """``{(type, outcome): (before, after)}`` for every count that differs."""
     b, a = _full(before), _full(after)
-    return {
-        (t, o): (b[t][o], a[t][o])
-        for t in b
-        for o in b[t]
-        if b[t][o] != a[t][o]
-    }
+    return {(t, o): (b[t][o], a[t][o]) for t in b for o in b[t] if b[t][o] != a[t][o]}
 
 
 def check_counts(

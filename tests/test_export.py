@@ -78,7 +78,9 @@ def test_bad_targets_are_refused_and_nothing_is_written(
 ) -> None:
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
-    with pytest.raises(CriteriaError, match=r"must end in .csv or .parquet, not '.xlsx'"):
+    with pytest.raises(
+        CriteriaError, match=r"must end in .csv or .parquet, not '.xlsx'"
+    ):
         write_export(engine, tmp_path / "out.xlsx", CRITERIA)
     with pytest.raises(CriteriaError, match="does not exist"):
         write_export(engine, tmp_path / "missing" / "out.csv", CRITERIA)

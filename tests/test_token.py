@@ -6,9 +6,8 @@ import pytest
 import sqlalchemy as sa
 from builders import NOW, World, count, syncdata_rows
 
-from forcedsync_kit import Criteria, db, force, preview
+from forcedsync_kit import Criteria, db, force, preview, token
 from forcedsync_kit import schema as s
-from forcedsync_kit import token
 from forcedsync_kit.errors import CriteriaError, PreviewChangedError
 from forcedsync_kit.snapshot import open_snapshot
 
@@ -57,7 +56,9 @@ def test_changed_queue_is_refused_with_the_differences(engine: sa.Engine) -> Non
     w.commit()
     run = force(engine, CRITERIA, operator="ADMIN", now=NOW)
     with db.reading(engine) as conn, pytest.raises(PreviewChangedError) as err:
-        token.check_staged(conn, tok, run_id=run.run_id, criteria=CRITERIA, user="ADMIN")
+        token.check_staged(
+            conn, tok, run_id=run.run_id, criteria=CRITERIA, user="ADMIN"
+        )
     assert err.value.differences == {
         ("TSK", "supersede"): (1, 0),
         ("TSK", "skip"): (0, 1),
