@@ -194,8 +194,10 @@ class Snapshot:
     def _before(self, typ: str, outcome: str | None, only_oop: bool) -> int:
         """Records of the filter whose type sorts before ``typ``."""
         ahead = self._types[: self._types.index(typ)] if typ in self._types else []
-        return sum(self.counts_for(object_type=t, outcome=outcome, only_oop=only_oop)
-                   for t in ahead)  # fmt: skip
+        return sum(
+            self.counts_for(object_type=t, outcome=outcome, only_oop=only_oop)
+            for t in ahead
+        )
 
     # --- pages ----------------------------------------------------------------
     def _positions(self, outcome: str | None, only_oop: bool) -> sa.Table | None:
