@@ -48,12 +48,11 @@ def test_unchanged_queue_passes_the_check(engine: sa.Engine) -> None:
 def test_changed_queue_is_refused_with_the_differences(engine: sa.Engine) -> None:
     _folder(engine)
     tok = token.for_preview(preview(engine, CRITERIA, operator="ADMIN", now=NOW))
-    with engine.begin() as conn:  # T1 leaves Outlook; T2's pending C row is sent
-        conn.execute(sa.delete(s.syncdata).where(s.syncdata.c.sydkey == "T2"))
-    w = World(engine)
-    w._sydnum = 100
-    w.queue("TSK", "T1", "A")
-    w.commit()
+    q = s.syncdata
+    with engine.begin() as conn:  # T2's pending C row is sent; T1 leaves Outlook
+        row = conn.execute(sa.select(q).where(q.c.sydkey == "T2")).one()._asdict()
+        conn.execute(sa.delete(q).where(q.c.sydkey == "T2"))
+        conn.execute(sa.insert(q).values({**row, "sydkey": "T1", "sydatttyp": "A"}))
     run = force(engine, CRITERIA, operator="ADMIN", now=NOW)
     with db.reading(engine) as conn, pytest.raises(PreviewChangedError) as err:
         token.check_staged(
