@@ -99,3 +99,16 @@ class LogNotWrittenError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+class PreviewChangedError(ForcedSyncError):
+    """The queue changed between the preview and the force; nothing was written.
+
+    ``differences`` maps ``(type, outcome)`` to ``(previewed, now)`` record counts for
+    every pair whose count differs.
+    """
+
+    def __init__(
+        self, message: str, differences: dict[tuple[str, str], tuple[int, int]]
+    ) -> None:
+        super().__init__(message)
+        self.differences = differences

@@ -1,0 +1,313 @@
+"""A preview held open: the selection classified once, then counted and paged cheaply.
+
+``open_snapshot`` resolves and checks the context (SPEC §4.1-4.3), classifies the
+selection (§4.4, §5) and describes it into a session-held table (``snapstore``); the
+counts, every page and the export then read that table only, never the X3 tables
+again. Page N of a snapshot is page N of ``preview`` with the same filters.
+Use it as a context manager, or call ``close()``: it holds a database connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import context, db, snapstore
+from . import token as preview_token
+from .clock import parse_clock
+from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
+from .errors import BackendError, CriteriaError
+from .results import PreviewResult, RecordRow, RunContext, empty_counts
+from .selection import classify, compile_selection, record_row
+
+logger = logging.getLogger(__name__)
+
+#: Largest page a snapshot returns (as ``preview``).
+MAX_PAGE_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The resolved context and the classified selection of one set of criteria."""
+
+    ctx: RunContext
+    now: dt.datetime
+    classified: sa.Select[Any]
+    warnings: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def plan(
+    conn: Connection, criteria: Criteria, operator: str | None, now: dt.datetime
+) -> Plan:
+    """Resolve, check and gate (SPEC §4.1-4.3); build the classified selection."""
+    db.require_schema(conn)
+    ctx = context.resolve(conn, criteria, operator)
+    gates = context.gates(conn, criteria, ctx)
+    classified = classify(
+        compile_selection(criteria, ctx, gates.active),
+        user=ctx.user,
+        now=now,
+        staledays=criteria.staledays,
+        timestamp_key=lambda col: db.timestamp_key(conn, col),
+        only_oop=criteria.onlyoop,
+    )
+    skipped = tuple(str(t) for t in gates.skipped)
+    return Plan(ctx, now, classified, gates.warnings, skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a snapshot among the ``total`` records that pass its filters.
+
+    ``after`` is the keyset cursor of the next page (``None`` on the last page).
+    """
+
+    records: tuple[RecordRow, ...]
+    number: int
+    size: int
+    total: int
+    after: int | None
+
+    @property
+    def pages(self) -> int:
+        """Number of pages of ``total`` records."""
+        return max(1, -(-self.total // self.size))
+
+
+def _check_int(name: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise CriteriaError(
+            name, value, f"{name}={value!r} must be a whole number from {lo} to {hi}."
+        )
+    return value
+
+
+def _check_choice(name: str, value: str | None, allowed: tuple[Any, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if text not in {str(a) for a in allowed}:
+        raise CriteriaError(
+            name,
+            value,
+            f"{name}={value!r} is not one of {', '.join(str(a) for a in allowed)}.",
+        )
+    return text
+
+
+class Snapshot:
+    """The classified selection of one preview, held in a temporary table."""
+
+    def __init__(
+        self, conn: Connection, stack: contextlib.ExitStack, criteria: Criteria, p: Plan
+    ) -> None:
+        self.criteria = criteria
+        self.context = p.ctx
+        self.now = p.now
+        self.warnings = p.warnings
+        self.skipped_types = p.skipped
+        self._conn = conn
+        self._stack = stack
+        self._table = snapstore.snapshot_table()
+        self._filters: dict[tuple[str | None, bool], sa.Table] = {}
+        snapstore.create(conn, self._table, p.classified)
+        self._grouped = snapstore.grouped_counts(conn, self._table)
+        self._types = list(dict.fromkeys(t for t, _, _, _ in self._grouped))
+        self.counts: dict[str, dict[str, int]] = empty_counts()
+        self.out_of_phase: dict[str, int] = {str(t): 0 for t in OBJECT_TYPES}
+        for typ, out, flag, n in self._grouped:
+            self.counts[typ][out] += n
+            self.out_of_phase[typ] += n if flag else 0
+
+    # --- lifetime -------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` has run."""
+        return self._conn.closed
+
+    def close(self) -> None:
+        """Drop the table and release the connection (idempotent)."""
+        if self._conn.closed:
+            return
+        try:
+            if self._conn.in_transaction():  # a caller's unfinished read
+                self._conn.rollback()
+            for pos in self._filters.values():
+                snapstore.drop(self._conn, pos)
+            snapstore.drop(self._conn, self._table)
+        finally:
+            self._stack.close()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def token(self) -> str:
+        """The preview token of this snapshot (``token.encode``), for ``force``."""
+        return preview_token.encode(self.criteria, self.context.user, self.counts)
+
+    def _open_conn(self) -> Connection:
+        if self._conn.closed:
+            raise BackendError("This preview snapshot is closed: open a new one.")
+        return self._conn
+
+    @property
+    def connection(self) -> Connection:
+        """The held connection (for ``export``); valid until ``close``."""
+        return self._open_conn()
+
+    @property
+    def table(self) -> sa.Table:
+        """The snapshot's temporary table (columns: ``snapstore.snapshot_table``)."""
+        return self._table
+
+    # --- counts ---------------------------------------------------------------
+    def total(self) -> int:
+        """Records selected, whatever their outcome."""
+        return sum(n for _, _, _, n in self._grouped)
+
+    def counts_for(
+        self,
+        *,
+        object_type: str | None = None,
+        outcome: str | None = None,
+        only_oop: bool = False,
+    ) -> int:
+        """Records that pass the page filters (no database access)."""
+        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
+        fout = _check_choice("outcome", outcome, OUTCOMES)
+        return sum(
+            n
+            for t, o, f, n in self._grouped
+            if ftype in (None, t) and fout in (None, o) and (f or not only_oop)
+        )
+
+    def _before(self, typ: str, outcome: str | None, only_oop: bool) -> int:
+        """Records of the filter whose type sorts before ``typ``."""
+        ahead = self._types[: self._types.index(typ)] if typ in self._types else []
+        return sum(
+            self.counts_for(object_type=t, outcome=outcome, only_oop=only_oop)
+            for t in ahead
+        )
+
+    # --- pages ----------------------------------------------------------------
+    def _positions(self, outcome: str | None, only_oop: bool) -> sa.Table | None:
+        if outcome is None and not only_oop:
+            return None
+        key = (outcome, only_oop)
+        if key not in self._filters:
+            label = f"{(outcome or 'any')[:3]}{'o' if only_oop else ''}"
+            pos = snapstore.positions_table(self._table, label)
+            snapstore.create_positions(
+                self._open_conn(), self._table, pos, outcome, only_oop
+            )
+            self._filters[key] = pos
+        return self._filters[key]
+
+    def page(
+        self,
+        number: int = 1,
+        size: int = 200,
+        *,
+        after: int | None = None,
+        object_type: str | None = None,
+        outcome: str | None = None,
+        only_oop: bool = False,
+    ) -> Page:
+        """Page ``number`` (1-based) of the records passing the filters.
+
+        Each page is a range of stored positions: page 5,000 costs what page 1 costs.
+        ``after`` (the ``Page.after`` cursor of a page with the same filters) gives
+        the records that follow that page instead, by keyset, labelled ``number``.
+
+        Raises:
+            CriteriaError: a bad number, size, cursor or filter value.
+        """
+        _check_int("page_size", size, 1, MAX_PAGE_SIZE)
+        _check_int("page", number, 1, 2**62)
+        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
+        fout = _check_choice("outcome", outcome, OUTCOMES)
+        total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
+        if after is not None:
+            _check_int("after", after, 0, 2**62)
+            rows = snapstore.rows_after(
+                self._open_conn(), self._table, after, size + 1,
+                object_type=ftype, outcome=fout, only_oop=only_oop,
+            )  # fmt: skip
+            more = len(rows) > size
+            return self._page(rows[:size], number, size, total, more)
+        start = (number - 1) * size
+        if start >= total:
+            return Page((), number, size, total, None)
+        base = self._before(ftype, fout, only_oop) if ftype else 0
+        last = min(start + size, total)
+        pos = self._positions(fout, only_oop)
+        rows = snapstore.page_rows(
+            self._open_conn(), self._table, pos, base + start + 1, base + last
+        )
+        return self._page(rows, number, size, total, last < total)
+
+    @staticmethod
+    def _page(rows: list[Any], number: int, size: int, total: int, more: bool) -> Page:
+        records = tuple(record_row(r) for r in rows)
+        cursor = int(rows[-1].r_all) if rows and more else None
+        return Page(records, number, size, total, cursor)
+
+    def result(self, page: Page) -> PreviewResult:
+        """The ``PreviewResult`` of ``preview`` for this page (presenters reuse it)."""
+        return PreviewResult(
+            context=self.context,
+            criteria=self.criteria,
+            now=self.now,
+            counts=self.counts,
+            out_of_phase=self.out_of_phase,
+            warnings=self.warnings,
+            records=page.records,
+            total=page.total,
+            page=page.number,
+            page_size=page.size,
+            skipped_types=self.skipped_types,
+        )
+
+
+def open_snapshot(
+    engine: Engine,
+    criteria: Criteria,
+    *,
+    operator: str | None = None,
+    now: dt.datetime | str | None = None,
+) -> Snapshot:
+    """Classify the selection once into a session-held table; writes no X3 table.
+
+    Args:
+        engine: the database.
+        criteria: validated criteria.
+        operator: the connected user; default ``resolve_operator()``.
+        now: the run's clock (UTC); default the current time.
+
+    Returns:
+        An open ``Snapshot`` (close it, or use ``with``).
+
+    Raises:
+        UserResolutionError: a refusal of SPEC §4.2.
+        BackendError: the database cannot be used.
+    """
+    clock = parse_clock(now)
+    stack = contextlib.ExitStack()
+    try:
+        conn = stack.enter_context(db.reading(engine))
+        with conn.begin():
+            p = plan(conn, criteria, operator, clock)
+        return Snapshot(conn, stack, criteria, p)
+    except BaseException:
+        stack.close()
+        raise

@@ -1,0 +1,174 @@
+"""Storage of a preview snapshot: one session-held temporary table per snapshot.
+
+The classified selection is written once into a TEMPORARY table on a connection the
+snapshot holds (DuckDB and PostgreSQL alike; the measurements behind the choice are in
+docs/decisions.md, "Preview snapshot"), each row numbered ``r_all`` in the preview's
+order (SYDTYP, SYDKEY). A page filter (outcome, out of phase) gets its own small table
+of positions on its first page. Page N of any filter is thus a range of positions (no
+OFFSET scan, whatever the page); only the page's records are joined to their
+description, date and rep.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .selection import describe
+
+
+def snapshot_table(name: str | None = None) -> sa.Table:
+    """A new TEMPORARY table definition (``fsysnap_<hex>``) in its own metadata."""
+    return sa.Table(
+        name or f"fsysnap_{uuid.uuid4().hex[:16]}",
+        sa.MetaData(),
+        sa.Column("sydtyp", sa.String(3)),
+        sa.Column("sydkey", sa.String),
+        sa.Column("outcome", sa.String(10)),
+        sa.Column("oop", sa.SmallInteger),
+        sa.Column("reasons", sa.String),
+        sa.Column("r_all", sa.BigInteger),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def positions_table(snap: sa.Table, label: str) -> sa.Table:
+    """A TEMPORARY table numbering the records of one page filter 1, 2, 3..."""
+    return sa.Table(
+        f"{snap.name}_{label}",
+        sa.MetaData(),
+        sa.Column("r", sa.BigInteger),
+        sa.Column("r_all", sa.BigInteger),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def _index(conn: Connection, table: sa.Table, column: str) -> None:
+    """PostgreSQL: an index on the position and fresh statistics (DuckDB: zone maps)."""
+    if conn.dialect.name == "postgresql":
+        sa.Index(f"{table.name}_{column}", table.c[column]).create(conn)
+        conn.execute(sa.text(f"ANALYZE {table.name}"))
+
+
+def create(conn: Connection, table: sa.Table, classified: sa.Select[Any]) -> None:
+    """Create ``table`` on ``conn`` and fill it from ``classified``, in one transaction.
+
+    ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY).
+    """
+    cls = classified.subquery("cls")
+    order = (cls.c.sydtyp, cls.c.sydkey)
+    src = sa.select(cls, sa.func.row_number().over(order_by=order).label("r_all"))
+    cols = [c.name for c in table.columns]
+    with conn.begin():
+        table.create(conn)
+        conn.execute(sa.insert(table).from_select(cols, src))
+        _index(conn, table, "r_all")
+
+
+def _filter(table: sa.Table, outcome: str | None, only_oop: bool) -> list[Any]:
+    c = table.c
+    conds: list[Any] = []
+    if outcome is not None:
+        conds.append(c.outcome == outcome)
+    if only_oop:
+        conds.append(c.oop == 1)
+    return conds
+
+
+def create_positions(
+    conn: Connection, snap: sa.Table, pos: sa.Table, outcome: str | None, only_oop: bool
+) -> None:
+    """Number the records of one filter (built on its first page, then reused)."""
+    c = snap.c
+    src = sa.select(
+        sa.func.row_number().over(order_by=c.r_all).label("r"), c.r_all
+    ).where(*_filter(snap, outcome, only_oop))
+    with conn.begin():
+        pos.create(conn)
+        conn.execute(sa.insert(pos).from_select(["r", "r_all"], src))
+        _index(conn, pos, "r")
+
+
+def drop(conn: Connection, table: sa.Table) -> None:
+    """Drop the snapshot's table (the connection stays open)."""
+    with conn.begin():
+        table.drop(conn, checkfirst=True)
+
+
+def grouped_counts(
+    conn: Connection, table: sa.Table
+) -> list[tuple[str, str, int, int]]:
+    """``(type, outcome, oop, n)`` over the snapshot, types in the backend's order."""
+    c = table.c
+    stmt = (
+        sa.select(c.sydtyp, c.outcome, c.oop, sa.func.count())
+        .group_by(c.sydtyp, c.outcome, c.oop)
+        .order_by(c.sydtyp, c.outcome, c.oop)
+    )
+    with conn.begin():
+        rows = conn.execute(stmt).all()
+    return [(str(t), str(o), int(f), int(n)) for t, o, f, n in rows]
+
+
+def _described(conn: Connection, page: sa.Select[Any]) -> list[Any]:
+    """The page's rows with description, date and rep (and ``r_all``), in order."""
+    pg = page.subquery("pg")
+    with conn.begin():
+        return list(conn.execute(describe(pg).add_columns(pg.c.r_all)).all())
+
+
+def page_rows(
+    conn: Connection, table: sa.Table, pos: sa.Table | None, first: int, last: int
+) -> list[Any]:
+    """Described rows at positions ``first..last`` (of ``pos``, else ``r_all``)."""
+    c = table.c
+    if pos is None:
+        page = sa.select(table).where(c.r_all >= first, c.r_all <= last)
+    else:
+        keys = sa.select(pos.c.r_all).where(pos.c.r >= first, pos.c.r <= last)
+        page = sa.select(table).where(c.r_all.in_(keys))
+    return _described(conn, page)
+
+
+def rows_after(
+    conn: Connection,
+    table: sa.Table,
+    after: int,
+    size: int,
+    *,
+    object_type: str | None,
+    outcome: str | None,
+    only_oop: bool,
+) -> list[Any]:
+    """Keyset page: the next ``size`` described rows of the filter after ``r_all``."""
+    c = table.c
+    conds = _filter(table, outcome, only_oop)
+    if object_type is not None:
+        conds.append(c.sydtyp == object_type)
+    page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
+    return _described(conn, page)
+
+
+def export_select(table: sa.Table, reason_sep: str, *, text: bool) -> sa.Select[Any]:
+    """Every snapshot record in preview order, reasons joined by ``'; '``.
+
+    ``text``: out_of_phase as 'true'/'false' (CSV reads alike from both backends,
+    PostgreSQL printing booleans as t/f); else a BOOLEAN (Parquet).
+    """
+    src = sa.select(table).subquery("snap")
+    c = describe(src).order_by(None).subquery("d")
+    yes, no = ("true", "false") if text else (True, False)
+    reasons = sa.func.replace(sa.func.ltrim(c.c.reasons, reason_sep), reason_sep, "; ")
+    return sa.select(
+        c.c.sydtyp.label("type"),
+        c.c.sydkey.label("key"),
+        c.c.descr.label("description"),
+        c.c.recdate.label("date"),
+        c.c.rep.label("rep"),
+        c.c.outcome.label("outcome"),
+        sa.case((c.c.oop == 1, yes), else_=no).label("out_of_phase"),
+        reasons.label("reasons"),
+    ).order_by(c.c.sydtyp, c.c.sydkey)
