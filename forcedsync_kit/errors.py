@@ -65,3 +65,12 @@ class RunNotFoundError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+
+class MappingError(ForcedSyncError):
+    """A folder mapping (logical -> physical names) is malformed; nothing was run."""
+
+    def __init__(self, key: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.value = value
