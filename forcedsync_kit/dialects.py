@@ -229,10 +229,9 @@ def catalog_sequences(dialect: DialectCaps, schema: str | None) -> sa.Select[Any
         owner = sa.literal(schema) if schema else sa.func.user
         return sa.select(seq.c.sequence_name).where(seq.c.sequence_owner == owner)
     if dialect.name == "duckdb":
-        seq = sa.table("duckdb_sequences", sa.column("schema_name"),
-                       sa.column("sequence_name"))  # fmt: skip
+        fn = sa.func.duckdb_sequences().table_valued("schema_name", "sequence_name")
         where = sa.literal(schema) if schema else sa.func.current_schema()
-        return sa.select(seq.c.sequence_name).where(seq.c.schema_name == where)
+        return sa.select(fn.c.sequence_name).where(fn.c.schema_name == where)
     seq = sa.table(
         "sequences", sa.column("sequence_schema"), sa.column("sequence_name"),
         schema="information_schema",

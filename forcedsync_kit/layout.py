@@ -253,7 +253,7 @@ class Layout:
 
     def insert_from_select(
         self,
-        logical: str,
+        logical: str | sa.Table,
         names: Sequence[str],
         source: Select[Any],
         dialect: dialects.DialectCaps,
@@ -262,8 +262,9 @@ class Layout:
 
         The columns not named get the folder's empty value, NULLs from ``source`` too
         (X3 columns are NOT NULL); AUUID gets ``dialects.new_uuid`` per row, UPDTICK 1.
+        ``logical`` may also be a layout table (``user_params``).
         """
-        t = self.table(logical)
+        t = logical if isinstance(logical, sa.Table) else self.table(logical)
         src = source.subquery("src")
         given = dict(zip(names, src.c, strict=True))
         targets: list[sa.Column[Any]] = []
