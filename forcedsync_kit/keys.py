@@ -57,14 +57,20 @@ def take(conn: Connection, layout: Layout, count: int) -> KeyExpr:
     """
     spec = layout.mapping.sydnum
     if spec.strategy == "sequence":
-        seq = sa.Sequence(str(spec.sequence), schema=layout.schema)
-        nxt = seq.next_value()
+        nxt = sequence_key(layout)
         return lambda rank: nxt
     if spec.strategy == "counter":
         base = _counter(conn, layout, count)
     else:
         base = _high_water(conn, layout, count)
     return lambda rank: sa.literal(base, sa.BigInteger) + rank
+
+
+def sequence_key(layout: Layout) -> ColumnElement[Any]:
+    """``nextval`` of the mapping's SYDNUM sequence (strategy ``sequence``)."""
+    spec = layout.mapping.sydnum
+    seq = sa.Sequence(str(spec.sequence or "SEQ_SYNCDATA"), schema=layout.schema)
+    return seq.next_value()
 
 
 def _high_water(conn: Connection, layout: Layout, count: int) -> int:

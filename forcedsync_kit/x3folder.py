@@ -130,12 +130,18 @@ def copy_demo(conn: Connection, layout: Layout) -> dict[str, int]:
             names = ["levkey", "param", "valeur"]
             moved = sa.select(*[src.c[n] for n in names]).where(src.c.lev == USER_LEVEL)
             stmt = layout.insert_from_select(user, names, moved, caps)
-            rows[user.name] = conn.execute(stmt).rowcount
+            conn.execute(stmt)
+            rows[user.name] = _count(conn, user)
             select = select.where(src.c.lev != USER_LEVEL)
         cols = [c.name for c in src.columns]
         stmt = layout.insert_from_select(name, cols, select, caps)
-        rows[layout.table(name).name] = conn.execute(stmt).rowcount
+        conn.execute(stmt)
+        rows[layout.table(name).name] = _count(conn, layout.table(name))
     return rows
+
+
+def _count(conn: Connection, table: sa.Table) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 def _start_keys(conn: Connection, layout: Layout) -> None:
