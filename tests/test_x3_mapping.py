@@ -88,10 +88,11 @@ def test_resolve_presets_and_files(tmp_path: Path) -> None:
     assert (m.sydnum.table, m.sydnum.key_value) == ("ACOUNTER", "SYD")
 
 
+AUT = "tables:\n  autilis:\n    columns: "
 BAD = {
     "tables.autilisx": "tables:\n  autilisx: {}\n",
-    "tables.autilis.columns.codusrx": "tables:\n  autilis:\n    columns: {codusrx: X_0}\n",
-    "tables.autilis.columns.codusr": "tables:\n  autilis:\n    columns: {codusr: 'USR_0; DROP'}\n",
+    "tables.autilis.columns.codusrx": AUT + "{codusrx: X_0}\n",
+    "tables.autilis.columns.codusr": AUT + "{codusr: 'USR_0; DROP'}\n",
     "tables.autilis.columns.nomusr": (
         "names: {column_case: upper}\n"
         "tables:\n  autilis:\n    columns: {nomusr: CODUSR}\n"
@@ -103,7 +104,9 @@ BAD = {
     "empty.date": "empty: {date: 'soon'}\n",
     "names.table_case": "names: {table_case: title}\n",
     "names.column_suffix": "names: {column_suffix: '-0'}\n",
-    "tables.adoval.user_level.value": "tables:\n  adoval:\n    user_level: {table: T, user: U, param: P}\n",
+    "tables.adoval.user_level.value": (
+        "tables:\n  adoval:\n    user_level: {table: T, user: U, param: P}\n"
+    ),
     "technical.guid": "technical: {guid: G}\n",
     "schema": "schema: 'a b'\n",
     "colour": "colour: red\n",
