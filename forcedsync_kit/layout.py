@@ -289,6 +289,10 @@ class Layout:
             return None if empty is None else sa.literal(empty, col.type)
         if empty is None:
             return given
+        if isinstance(col.type, sa.String):  # NULL, '' and blanks are all "empty"
+            return sa.case(
+                (_blank_text(given), sa.literal(empty, col.type)), else_=given
+            )
         return sa.func.coalesce(given, sa.literal(empty, col.type))
 
     def _empty_date(self, type_: Any) -> dt.date | dt.datetime | None:
@@ -308,4 +312,7 @@ def _blank_text(col: ColumnElement[Any]) -> ColumnElement[bool]:
 
 
 def _or(value: Any, default: Any) -> Any:
-    return default if value is None else value
+    """``default`` for None, '' and blanks-only text (SPEC §8: all read as empty)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return value

@@ -17,8 +17,8 @@ def drop_folder(engine: sa.Engine, folder: str) -> None:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{folder}" CASCADE'))
 
 
-@pytest.fixture
-def folder(backend: str) -> Iterator[tuple[sa.Engine, Layout]]:
+@pytest.fixture(name="folder")
+def x3_folder(backend: str) -> Iterator[tuple[sa.Engine, Layout]]:
     """An engine holding the demo in both layouts, and the x3 layout of its folder.
 
     On PostgreSQL the folder gets a unique name (schemas are database-wide and tests
