@@ -257,12 +257,17 @@ class Layout:
         names: Sequence[str],
         source: Select[Any],
         dialect: dialects.DialectCaps,
+        *,
+        direct: Mapping[str, ColumnElement[Any]] | None = None,
     ) -> sa.Insert:
         """INSERT … SELECT into ``logical``: ``source``'s columns fill ``names``.
 
         The columns not named get the folder's empty value, NULLs from ``source`` too
         (X3 columns are NOT NULL); AUUID gets ``dialects.new_uuid`` per row, UPDTICK 1.
-        ``logical`` may also be a layout table (``user_params``).
+        ``logical`` may also be a layout table (``user_params``). ``direct`` columns
+        are written as given, outside the source subquery: a sequence's next value
+        (``keys.sequence_key``) must be there, as SQL Server and Oracle refuse it in a
+        derived table or inside COALESCE.
         """
         t = logical if isinstance(logical, sa.Table) else self.table(logical)
         src = source.subquery("src")
@@ -274,6 +279,8 @@ class Layout:
                 expr: ColumnElement[Any] | None = dialects.new_uuid(dialect)
             elif col.key == UPDTICK:
                 expr = sa.literal(1, sa.Integer)
+            elif direct and col.key in direct:
+                expr = direct[col.key]
             else:
                 expr = self._filled(col, given.get(col.key))
             if expr is not None:

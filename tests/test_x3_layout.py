@@ -141,24 +141,24 @@ def test_insert_from_select_fills_blanks_uuid_and_key(folder: Folder) -> None:
         top = _count(conn, sa.select(sa.func.max(q.c.sydnum)))
         key = keys.take(conn, x3, 2)
         src = sa.select(
-            key(sa.literal(1)).label("n"),
             sa.literal("ADMIN").label("u"),
             sa.literal("TSK").label("t"),
             sa.literal("T000001").label("k"),
             sa.null().label("h"),
         ).union_all(
             sa.select(
-                key(sa.literal(2)),
-                sa.literal("ADMIN"),
-                sa.literal("TSK"),
-                sa.literal("T000002"),
-                sa.null(),
+                sa.literal("ADMIN"), sa.literal("TSK"), sa.literal("T000002"), sa.null()
             )
         )
-        names = ["sydnum", "sydusr", "sydtyp", "sydkey", "sydhou"]
-        conn.execute(
-            x3.insert_from_select("syncdata", names, sa.select(src.subquery()), caps)
+        names = ["sydusr", "sydtyp", "sydkey", "sydhou"]
+        stmt = x3.insert_from_select(
+            "syncdata",
+            names,
+            sa.select(src.subquery()),
+            caps,
+            direct={"sydnum": key(sa.literal(1))},
         )
+        conn.execute(stmt)
     with engine.connect() as conn:
         got = conn.execute(
             sa.select(q.c.sydnum, q.c.sydhou, q.c.syddat, q.c.auuid, q.c.updtick)
