@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from . import dialects, keys
+from .errors import BackendError
 from .layout import AUUID, UPDTICK, Layout
 
 logger = logging.getLogger(__name__)
@@ -213,3 +214,35 @@ def render(report: CheckReport) -> str:
 def _line(cells: tuple[str, str, str, str], widths: list[int]) -> str:
     padded = [cells[i].ljust(widths[i]) for i in range(3)]
     return "  ".join([*padded, cells[3]])
+
+
+def require(engine: Engine | Connection, layout: Layout) -> CheckReport:
+    """``check``, raising when a run must not start (SPEC §8: checked before any run).
+
+    Raises:
+        BackendError: the report has an error; the message names the first and counts.
+    """
+    report = check(engine, layout)
+    if report.ok:
+        return report
+    first = report.errors[0]
+    where = ".".join(p for p in (first.table, first.column) if p) or "the mapping"
+    more = len(report.errors) - 1
+    raise BackendError(
+        f"Database does not match mapping {report.mapping!r}: {where}: {first.message}"
+        f"{f' (and {more} more)' if more else ''}; run 'forcedsync check' for the list."
+    )
+
+
+def refuse_init(layout: Layout) -> None:
+    """Refuse to create the X3 tables of a live folder (``forcedsync init``).
+
+    Raises:
+        BackendError: the layout is an X3 folder; its tables belong to X3.
+    """
+    if layout.is_x3 or layout.schema is not None:
+        raise BackendError(
+            f"forcedsync init never creates X3 tables in folder "
+            f"{layout.schema or layout.folder!r}: they belong to X3; init creates only "
+            "the toolkit's own tables (--toolkit-schema)."
+        )

@@ -146,3 +146,21 @@ def test_render_is_one_table() -> None:
     assert lines[4].split()[:3] == ["warning", "BCALL", "AUUID_0"]
     assert len({line.index("column") for line in lines[1:2]}) == 1
     assert lines[3].index("SYDKEY_0") == lines[1].index("column")
+
+
+def test_require_raises_one_sentence_naming_the_first_error(folder: Folder) -> None:
+    engine, x3 = folder
+    assert x3check.require(engine, x3).ok
+    _alter(engine, x3, 'ALTER TABLE F."SYNCDATA" DROP COLUMN "SYDKEY_0"')
+    _alter(engine, x3, 'ALTER TABLE F."SYNCDATA" DROP COLUMN "SYDHOU_0"')
+    with pytest.raises(BackendError) as err:
+        x3check.require(engine, x3)
+    msg = str(err.value)
+    assert "SYNCDATA.SYDKEY_0: column missing (and 1 more)" in msg
+    assert "\n" not in msg
+
+
+def test_init_is_refused_on_an_x3_folder() -> None:
+    with pytest.raises(BackendError, match="never creates X3 tables in folder 'SEED'"):
+        x3check.refuse_init(Layout("x3", folder="SEED"))
+    x3check.refuse_init(Layout())  # the toolkit layout: init creates its tables
