@@ -144,3 +144,11 @@ def test_unknown_preset_and_missing_folder() -> None:
         preset("x3").schema_for(None)
     with pytest.raises(MappingError, match="'SE ED'"):
         preset("x3").schema_for("SE ED")
+
+
+def test_mapping_error_pickles() -> None:
+    import pickle
+
+    exc = MappingError("tables.x", "x", "Mapping 'f': tables.x is 'x'; use one of a.")
+    again = pickle.loads(pickle.dumps(exc))
+    assert str(again) == str(exc) and again.__dict__ == exc.__dict__
