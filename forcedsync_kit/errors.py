@@ -112,3 +112,11 @@ class PreviewChangedError(ForcedSyncError):
     ) -> None:
         super().__init__(message)
         self.differences = differences
+
+class MappingError(ForcedSyncError):
+    """A folder mapping (logical -> physical names) is malformed; nothing was run."""
+
+    def __init__(self, key: str, value: object, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.value = value
