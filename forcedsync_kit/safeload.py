@@ -120,7 +120,13 @@ def _yaml_error(path: str | Path, exc: yaml.YAMLError) -> CriteriaError:
     return _refuse(path, f"does not parse: {cut(first, 80)[1:-1]}{where}")
 
 
-def _plain(path: str | Path, node: yaml.Node, depth: int) -> Any:
+def _not_flat(path: str | Path, name: str) -> CriteriaError:
+    return _refuse(
+        path, f"is not flat: {cut(name)} holds a nested value; write NAME: value"
+    )
+
+
+def _plain(path: str | Path, node: yaml.Node, depth: int, name: str = "") -> Any:
     """A composed YAML node as str / list / dict, with the file's rules applied."""
     if isinstance(node, yaml.ScalarNode):
         value = str(node.value)
@@ -130,9 +136,9 @@ def _plain(path: str | Path, node: yaml.Node, depth: int) -> Any:
         raise _refuse(path, "must hold a mapping of NAME: value")
     flat = depth == 1 if isinstance(node, yaml.SequenceNode) else depth == 0
     if not flat:
-        raise _refuse(path, "is not flat: write NAME: value, one per line")
+        raise _not_flat(path, name)
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(path, item, depth + 1) for item in node.value]
+        return [_plain(path, item, depth + 1, name) for item in node.value]
     assert isinstance(node, yaml.MappingNode)
     names: list[str] = []
     out: dict[str, Any] = {}
@@ -142,7 +148,9 @@ def _plain(path: str | Path, node: yaml.Node, depth: int) -> Any:
         if key_node.value == "<<" and key_node.style is None:
             raise _refuse(path, "uses a YAML merge key (<<): write plain values")
         names.append(str(key_node.value))
-        out[str(key_node.value)] = _plain(path, value_node, depth + 1)
+        out[str(key_node.value)] = _plain(
+            path, value_node, depth + 1, str(key_node.value)
+        )
     _check_names(path, names)
     return out
 
@@ -178,10 +186,13 @@ def load_params_file(path: str | Path) -> dict[str, Any]:
     text = _read_text(path)
     if Path(path).suffix.lower() == ".json":
         data = _load_json(path, text)
-        if isinstance(data, dict) and any(
-            isinstance(v, dict | list) and _nested(v) for v in data.values()
-        ):
-            raise _refuse(path, "is not flat: write NAME: value, one per name")
+        nested = (
+            [k for k, v in data.items() if isinstance(v, dict | list) and _nested(v)]
+            if isinstance(data, dict)
+            else []
+        )
+        if nested:
+            raise _not_flat(path, nested[0])
     else:
         data = _load_yaml(path, text)
     if data is None:
