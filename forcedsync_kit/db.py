@@ -61,6 +61,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_DB = "forcedsync.duckdb"
 #: How long a DuckDB writer waits for another process to release the file (seconds).
 DEFAULT_BUSY_TIMEOUT = 60.0
+
+
 def url_source(url: str | URL | None = None) -> tuple[str, str | URL]:
     """Where the database URL comes from, and its raw value.
 
@@ -329,5 +331,3 @@ def require_schema(conn: Connection) -> None:
             f"Database {masked(conn.engine.url)!r} lacks table "
             f"{missing[0].name!r}: run 'forcedsync init' (or 'forcedsync demo') first."
         )
-
-

@@ -89,6 +89,7 @@ class CommitUncertainError(ForcedSyncError):
         super().__init__(message)
         self.run_id = run_id
 
+
 class OutputPathError(CriteriaError):
     """An output file (log, export) must not be written there; nothing was written."""
 
@@ -99,6 +100,7 @@ class LogNotWrittenError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
 
 class PreviewChangedError(ForcedSyncError):
     """The queue changed between the preview and the force; nothing was written.
@@ -112,6 +114,7 @@ class PreviewChangedError(ForcedSyncError):
     ) -> None:
         super().__init__(message)
         self.differences = differences
+
 
 class MappingError(ForcedSyncError):
     """A folder mapping (logical -> physical names) is malformed; nothing was run."""

@@ -233,4 +233,3 @@ class RunInfo:
             "restored": self.restored,
             "kept": self.kept,
         }
-

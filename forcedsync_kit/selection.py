@@ -145,7 +145,7 @@ def compile_selection(
 
 
 class _Part(NamedTuple):
-    """One activity type's share of a selection: its records and the contacts it pulls."""
+    """One activity type's share of a selection: its records, the contacts it pulls."""
 
     branches: list[Select[Any]]
     contacts: list[Select[Any]]
