@@ -359,8 +359,15 @@ def test_param_overrides_params_file(
 
 
 def test_usage_error_exits_2(backend: str) -> None:
-    code, _, err = run(backend, "preview", "--page", "0")
-    assert code == 2
+    code, _, err = run(backend, "preview", "--no-such-option")
+    assert code == 2 and "No such option" in err
+
+
+def test_page_out_of_range_is_one_error_line(backend: str) -> None:
+    """A page number is checked like a criterion: exit 1, one line naming --page."""
+    code, _, err = run(backend, "preview", "-p", "SELTSK=1", "--page", "0")
+    assert code == 1 and err.startswith("Error: ") and "--page" in err
+    assert err.count("\n") == 1
 
 
 def test_console_script_runs_init_and_preview(tmp_path: Path) -> None:

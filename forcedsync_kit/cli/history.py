@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 
 from .. import db, present, runlog
-from .options import CONTEXT, db_option, echo_lines, json_option
+from .options import CONTEXT, count_callback, db_option, echo_lines, json_option
 
 
 @click.command(context_settings=CONTEXT)
 @db_option
-@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--limit", default="100", callback=count_callback(1), metavar="N", show_default=True
+)
 @json_option
 def runs(db_url: str | None, limit: int, as_json: bool) -> None:
     """List the run history, newest first.

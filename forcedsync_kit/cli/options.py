@@ -10,6 +10,7 @@ import click
 
 from .. import marking
 from ..criteria import Criteria
+from ..edges import MAX_INT32, ascii_int
 from ..params import merge_params
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -77,6 +78,21 @@ def params_options(example: str) -> Callable[[F], F]:
     return decorate
 
 
+def count_callback(
+    lo: int, hi: int = MAX_INT32
+) -> Callable[[click.Context, click.Parameter, str], int]:
+    """An option's value as a whole number in ``lo..hi`` written in ASCII digits.
+
+    A bad value is a refusal (exit 1, one ``Error:`` line naming the option), checked
+    before anything opens the database.
+    """
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str) -> int:
+        return ascii_int(param.opts[0], value, lo, hi)
+
+    return parse
+
+
 def criteria_options(func: F) -> F:
     """The options shared by ``preview`` and ``force``."""
     options = [
@@ -88,15 +104,17 @@ def criteria_options(func: F) -> F:
         json_option,
         click.option(
             "--page",
-            type=click.IntRange(min=1),
-            default=1,
+            default="1",
+            callback=count_callback(1),
+            metavar="N",
             show_default=True,
             help="Page of records to show.",
         ),
         click.option(
             "--page-size",
-            type=click.IntRange(1, marking.MAX_PAGE_SIZE),
-            default=50,
+            default="50",
+            callback=count_callback(1, marking.MAX_PAGE_SIZE),
+            metavar="N",
             show_default=True,
             help="Records per page.",
         ),
