@@ -65,3 +65,7 @@ class RunNotFoundError(ForcedSyncError):
     def __init__(self, run_id: str, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+
+class ServeError(ForcedSyncError):
+    """The dashboard cannot be served as asked (listening address, identity source)."""
