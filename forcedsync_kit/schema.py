@@ -60,10 +60,10 @@ autilis = _x3(
     "autilis",
     _code("codusr", primary_key=True),
     _text("nomusr"),
-    _text("login"),  # the person's login name (SPEC §7); nullable, may be blank
     Column("enaflg", SmallInteger),
     _code("prffct"),
     _code("cpy"),
+    _text("login"),  # the person's login name (SPEC §7); nullable, may be blank
 )
 
 afctfct = _x3(
