@@ -64,8 +64,8 @@ def criteria_options(func: F) -> F:
         click.option(
             "--operator",
             metavar="USER",
-            help="Connected user (default: "
-            "$FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+            help="Connected user: login or X3 code (default: $JUPYTERHUB_USER, "
+            "then $FORCEDSYNC_USER).",
         ),
         click.option(
             "--params",
@@ -494,7 +494,8 @@ def log(db_url: str | None, run_id: str, out: str | None) -> None:
 @click.option(
     "--operator",
     metavar="USER",
-    help="Connected user (default: $FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+    help="Connected user: login or X3 code (default: $JUPYTERHUB_USER, "
+    "then $FORCEDSYNC_USER).",
 )
 @click.option("--now", metavar="ISO", help="Fix the run's clock (UTC).")
 @handle_errors

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as s
-from .errors import UserResolutionError
+from .errors import BackendError, UserResolutionError
 
 #: Longest login accepted (AUTILIS.LOGIN holds 80 characters).
 MAX_LOGIN_LEN = 80
@@ -119,11 +119,21 @@ def find_user(conn: Connection, login: str) -> X3User | None:
     text = check_login(login)
     u = s.autilis
     by_login = sa.func.upper(sa.func.trim(u.c.login)) == text.upper()
-    rows = conn.execute(
+    query = (
         sa.select(u.c.codusr, u.c.nomusr, u.c.enaflg, u.c.prffct, by_login.label("hit"))
         .where(sa.or_(by_login, u.c.codusr == text.upper()))
         .order_by(u.c.codusr)
-    ).all()
+    )
+    try:
+        rows = conn.execute(query).all()
+    except sa.exc.ProgrammingError as exc:  # a folder created before AUTILIS.LOGIN
+        if "login" not in str(exc).lower():
+            raise
+        raise BackendError(
+            "Table autilis has no column LOGIN (the database predates it): run "
+            "'ALTER TABLE autilis ADD COLUMN login VARCHAR(80)', or recreate the demo "
+            "with 'forcedsync demo --replace'."
+        ) from exc
     hits = [r for r in rows if r.hit] or list(rows)
     if len(hits) > 1:
         codes = ", ".join(r.codusr for r in hits)

@@ -26,7 +26,7 @@ from forcedsync_kit import (
 )
 from forcedsync_kit import schema as s
 from forcedsync_kit.dashboard import environment, identity_setting
-from forcedsync_kit.errors import ServeError
+from forcedsync_kit.errors import BackendError, ServeError
 from forcedsync_kit.ui import App, Refusal, open_dashboard
 
 TASKS = Criteria(seltsk=True)
@@ -333,3 +333,16 @@ def test_dashboard_on_a_reachable_host_without_identity_exits_before_starting(
         "source is given: add --identity-header NAME behind an authenticating proxy, "
         "or serve from a JupyterHub single-user server."
     )
+
+
+def test_a_folder_without_the_login_column_says_how_to_add_it(
+    engine: sa.Engine,
+) -> None:
+    folder(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE autilis DROP COLUMN login"))
+    with pytest.raises(BackendError, match="ADD COLUMN login VARCHAR"):
+        mapped(engine, "a.martin")
+    with pytest.raises(BackendError, match="predates it"):
+        force(engine, TASKS, operator="ADMIN", now=NOW)
+    assert count(engine, s.fsyrun) == 0

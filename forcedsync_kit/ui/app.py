@@ -234,14 +234,14 @@ def open_dashboard(
             wait_for_request()
             environ = os.environ if env is None else env
         login = fsk.session_login(environ)
-        app = App(db, operator=login.login, now=now, note=_NOTES.get(login.source, ""))
-        refusal = app.api.refusal()
+        engine = db if isinstance(db, Engine) else fsk.connect(db)
+        refusal = Api(engine, operator=login.login).refusal()
+        if refusal is not None:
+            return Refusal(refusal)
+        note = _NOTES.get(login.source, "")
+        return App(engine, operator=login.login, now=now, note=note)
     except fsk.ForcedSyncError as exc:
         return Refusal(str(exc))
-    if refusal is not None:
-        app.close()
-        return Refusal(refusal)
-    return app
 
 
 _NOTES = {"demo": "demo operator"}
