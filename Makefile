@@ -48,11 +48,11 @@ demo: $(STAMP)
 	$(PY) -m forcedsync_kit preview --db $(DB) --operator ADMIN \
 	  -p SELCOR=1 -p SELTSK=1 -p SELCLL=1 -p SELBAP=1 -p ONLYOOP=1 --page-size 20
 
-## Create the demo database if it is missing, then serve the dashboard with Voila.
+## Create the demo database if it is missing, then serve the dashboard with Voila on
+## 127.0.0.1 as the demo's authorised operator (a.martin, X3 user ADMIN).
 dashboard: $(STAMP)
 	test -f $(DB) || $(PY) -m forcedsync_kit demo --db $(DB)
-	@echo "Dashboard: http://127.0.0.1:$(PORT)"
-	$(PY) -m forcedsync_kit dashboard --db $(DB) --port $(PORT)
+	$(PY) -m forcedsync_kit dashboard --db $(DB) --port $(PORT) --demo
 
 ## Benchmarks at demo scale 30 (about 1 min; PostgreSQL at 127.0.0.1:5432 when reachable,
 ## schema "bench", dropped after). Full scale (about 25 min):

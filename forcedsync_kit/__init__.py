@@ -25,6 +25,7 @@ from .errors import (
     RunNotFoundError,
     UserResolutionError,
 )
+from .identity import Login, X3User, find_user, session_login
 from .lookup import Overview, codes, overview
 from .marking import force, preview, undo
 from .outlook import PendingCount, SyncResult, pending_summary, synchronize
@@ -51,6 +52,7 @@ __all__ = [
     "CriteriaError",
     "ForceResult",
     "ForcedSyncError",
+    "Login",
     "MarkingError",
     "ObjectType",
     "Overview",
@@ -64,9 +66,11 @@ __all__ = [
     "SyncResult",
     "UndoResult",
     "UserResolutionError",
+    "X3User",
     "codes",
     "connect",
     "detailed_log",
+    "find_user",
     "force",
     "get_run",
     "init_db",
@@ -77,6 +81,7 @@ __all__ = [
     "preview",
     "resolve_operator",
     "run_records",
+    "session_login",
     "synchronize",
     "undo",
     "user_defaults",

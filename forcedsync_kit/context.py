@@ -5,17 +5,15 @@ SPEC §4.1-4.3. Every refusal is raised before anything is written.
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import db
+from . import db, identity
 from . import schema as s
-from .criteria import MAX_CODE_LEN, Criteria, ObjectType
+from .criteria import Criteria, ObjectType
 from .errors import UserResolutionError
 from .results import RunContext
 
@@ -30,30 +28,25 @@ YES, NO = 2, 1
 
 
 def named_operator(explicit: str | None = None) -> str | None:
-    """The operator named by the caller or the environment; None if none is named."""
-    for candidate in (
-        explicit,
-        os.environ.get("FORCEDSYNC_USER"),
-        os.environ.get("JUPYTERHUB_USER"),
-    ):
-        if candidate and candidate.strip():
-            return candidate.strip().upper()
-    return None
+    """The operator named by the caller or the environment, upper-cased; else None.
+
+    ``explicit``, else JUPYTERHUB_USER, else FORCEDSYNC_USER; never the OS login.
+    """
+    named = identity.named_login(explicit)
+    return named.login.upper() if named else None
 
 
 def resolve_operator(explicit: str | None = None) -> str:
-    """The connected user: ``explicit``, FORCEDSYNC_USER, JUPYTERHUB_USER, OS login.
+    """The connected person's login: ``explicit``, JUPYTERHUB_USER, FORCEDSYNC_USER.
+
+    Never the operating-system login: a dashboard's server runs as a service account,
+    not as the person at the browser (SPEC §7).
 
     Returns:
-        The user code, stripped and upper-cased as X3 stores it.
+        The login, stripped; ``""`` when none is named.
     """
-    named = named_operator(explicit)
-    if named:
-        return named
-    try:
-        return getpass.getuser().strip().upper()
-    except Exception:  # no login name on this process (containers)
-        return ""
+    named = identity.named_login(explicit)
+    return named.login if named else ""
 
 
 def _param(conn: Connection, name: str, user: str, company: str | None) -> str | None:
@@ -92,17 +85,6 @@ def folder_flag(conn: Connection, name: str) -> bool:
         )
     ).scalar()
     return value is None or str(value).strip() != str(NO)
-
-
-def _check_code(field: str, value: str) -> None:
-    if len(value) > MAX_CODE_LEN:
-        raise UserResolutionError(
-            field, value, f"{field} {value[:30]!r}... is not a user code (too long)."
-        )
-    if any(ord(ch) < 32 for ch in value):
-        raise UserResolutionError(
-            field, value, f"{field} {value!r} is not a user code (control character)."
-        )
 
 
 def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunContext:
@@ -144,42 +126,76 @@ def _crm(
     )
 
 
-def check_operator(conn: Connection, operator: str | None) -> str:
-    """Resolve the operator and check it is active and has the FUNSYD6 right.
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A login's X3 user and, when it may not force, why and how to fix it."""
+
+    login: str
+    user: identity.X3User | None
+    why: str | None = None
+    fix: str | None = None
+
+    @property
+    def message(self) -> str | None:
+        """The refusal as one sentence of the library; None when it may force."""
+        if self.why is None:
+            return None
+        label = self.user.label if self.user else self.login
+        if self.user is None:
+            return f"Operator {label!r} {self.why}."
+        return f"Operator {label!r} {self.why}: {self.fix}."
+
+
+def standing(conn: Connection, login: str) -> Standing:
+    """The X3 user of ``login`` and whether it is active with the FUNSYD6 right.
 
     Raises:
-        UserResolutionError: no operator, unknown, inactive or without the right.
+        UserResolutionError: the login is not one X3 could hold.
     """
-    op = resolve_operator(operator)
-    if not op:
-        raise UserResolutionError(
-            "operator",
-            op,
-            "No connected user: give --operator or set FORCEDSYNC_USER.",
+    user = identity.find_user(conn, login)
+    if user is None:
+        return Standing(
+            login,
+            None,
+            "is not a user of this folder (AUTILIS)",
+            f"ask your X3 administrator to enter {login!r} as the LOGIN of your X3 "
+            f"user (AUTILIS)",
         )
-    _check_code("operator", op)
-    u = s.autilis
-    row = conn.execute(sa.select(u).where(u.c.codusr == op)).first()
-    if row is None:
-        raise UserResolutionError(
-            "operator", op, f"Operator {op!r} is not a user of this folder (AUTILIS)."
-        )
-    if row.enaflg != YES:
-        raise UserResolutionError(
-            "operator", op, f"Operator {op!r} is not active (AUTILIS.ENAFLG)."
+    if not user.active:
+        return Standing(
+            login,
+            user,
+            "is not active (AUTILIS.ENAFLG)",
+            "ask your X3 administrator to activate it",
         )
     f = s.afctfct
     access = conn.execute(
-        sa.select(f.c.acs).where(f.c.prffct == row.prffct, f.c.fct == FUNCTION_CODE)
+        sa.select(f.c.acs).where(f.c.prffct == user.profile, f.c.fct == FUNCTION_CODE)
     ).scalar()
     if access != YES:
-        raise UserResolutionError(
-            "operator",
-            op,
-            f"Operator {op!r} has no access to function {FUNCTION_CODE} in profile "
-            f"{row.prffct!r}: grant it in the function profile (AFCTFCT) first.",
+        return Standing(
+            login,
+            user,
+            f"has no access to function {FUNCTION_CODE} in profile {user.profile!r}",
+            "an X3 administrator must grant it in the function profile (AFCTFCT) first",
         )
-    return op
+    return Standing(login, user)
+
+
+def check_operator(conn: Connection, operator: str | None) -> str:
+    """Map the operator's login to its X3 user; check it is active with FUNSYD6.
+
+    Raises:
+        UserResolutionError: no operator named, a login X3 could not hold, or a user
+            unknown, inactive or without the right.
+    """
+    named = identity.named_login(operator)
+    if named is None:
+        raise UserResolutionError("operator", "", identity.HOW_TO_NAME)
+    found = standing(conn, named.login)
+    if found.message is not None or found.user is None:
+        raise UserResolutionError("operator", named.login, found.message or "")
+    return found.user.code
 
 
 def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunContext:

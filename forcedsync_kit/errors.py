@@ -123,3 +123,7 @@ class MappingError(ForcedSyncError):
         super().__init__(message)
         self.key = key
         self.value = value
+
+
+class ServeError(ForcedSyncError):
+    """The dashboard cannot be served as asked (listening address, identity source)."""

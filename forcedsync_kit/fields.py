@@ -293,6 +293,11 @@ def parse_code(name: str, value: object) -> str | None:
             f"{name}={cut(text)} holds a character that is not printable ASCII "
             f"(X3 codes are letters, digits and signs).",
         )
+    odd = [ch for ch in text if ch.upper() != ch and not "a" <= ch <= "z"]
+    if odd:  # 'ſales1'.upper() is 'SALES1': X3 codes are ASCII (SPEC §7)
+        raise CriteriaError(
+            name, value, f"{name}={text!r} holds {odd[0]!r}: X3 codes are ASCII."
+        )
     return text.upper()
 
 

@@ -63,6 +63,7 @@ autilis = _x3(
     Column("enaflg", SmallInteger),
     _code("prffct"),
     _code("cpy"),
+    _text("login"),  # the person's login name (SPEC §7); nullable, may be blank
 )
 
 afctfct = _x3(

@@ -246,14 +246,21 @@ def run_count(engine: sa.Engine) -> int:
 
 
 @contextmanager
-def voila(db_url: str, log_path: Path, user: str = "ADMIN") -> Iterator[str]:
-    """Serve the dashboard on a free port (from dashboards/), yield its URL, stop it."""
+def voila(
+    db_url: str, log_path: Path, user: str = "ADMIN", identity: str | None = None
+) -> Iterator[str]:
+    """Serve the dashboard on a free port (from dashboards/), yield its URL, stop it.
+
+    Each browser session acts as ``user`` (FORCEDSYNC_USER), or takes its login from
+    ``identity`` (``header:NAME``: that request header; the server's variables are
+    then dropped).
+    """
     from forcedsync_kit import dashboard
 
     port = free_port()
     env = {**os.environ, "FORCEDSYNC_USER": user}
     with open(log_path, "wb") as log:
-        proc = dashboard.launch(db_url, port, env=env, stdout=log)
+        proc = dashboard.launch(db_url, port, env=env, stdout=log, identity=identity)
         url = f"http://127.0.0.1:{port}/"
         try:
             wait_http(url, proc)

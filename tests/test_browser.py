@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, voila
+from conftest import drop_pg_schema, pg_url_or_skip
 
 import forcedsync_kit as fsk
-from forcedsync_kit import demo
+from forcedsync_kit import db, demo
 from forcedsync_kit import schema as s
 
 pytestmark = [
@@ -57,9 +58,26 @@ def browser() -> Iterator[object]:
 class Page:
     """A Playwright page that records console errors and failed requests."""
 
-    def __init__(self, browser: object, url: str) -> None:
+    def __init__(
+        self,
+        browser: object,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        ready: str = ".fsk-preview button, button.fsk-preview",
+    ) -> None:
         self.problems: list[str] = []
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+        # With headers, a browser context of its own: one person's session.
+        size = {"width": 1400, "height": 1000}
+        self.context = (
+            browser.new_context(extra_http_headers=headers, viewport=size)  # type: ignore[attr-defined]
+            if headers is not None
+            else None
+        )
+        if self.context is not None:
+            self.page = self.context.new_page()  # type: ignore[attr-defined]
+        else:
+            self.page = browser.new_page(viewport=size)  # type: ignore[attr-defined]
         self.page.set_default_timeout(TIMEOUT_MS)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.append(f"pageerror {exc}"))
@@ -67,7 +85,7 @@ class Page:
             "requestfailed", lambda req: self.problems.append(f"request {req.url}")
         )
         self.page.goto(url)
-        self.page.locator(".fsk-preview button, button.fsk-preview").first.wait_for()
+        self.page.locator(ready).first.wait_for()
 
     def _console(self, msg: object) -> None:
         if msg.type == "error":  # type: ignore[attr-defined]
@@ -80,6 +98,8 @@ class Page:
     def close(self) -> None:
         """Close the page (its kernel is shut down by Voila)."""
         self.page.close()
+        if self.context is not None:
+            self.context.close()  # type: ignore[attr-defined]
 
 
 def _counts_shown(page: Page) -> dict[str, dict[str, int]]:
@@ -165,3 +185,119 @@ def test_inverted_dates_show_the_error_and_write_nothing(
     page.close()
     assert syncdata_rows(engine) == before and run_count(engine) == runs
     assert page.problems == []
+
+
+# -- one Voila server, several people (SPEC §7) --------------------------------------
+
+HEADER = "X-Forwarded-User"
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(database URL, dashboard URL): the demo on ONE Voila taking each session's
+    login from the X-Forwarded-User header. j.smith (SALES2) is given FUNSYD6."""
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path_factory.mktemp('shared') / 'demo.duckdb'}"
+    else:
+        url = pg_url_or_skip()
+    engine = fsk.connect(url)
+    demo.build(engine, scale=1)
+    with engine.begin() as conn:
+        u = s.autilis
+        conn.execute(sa.update(u).where(u.c.codusr == "SALES2").values(prffct="ADMIN"))
+    engine.dispose()
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    try:
+        with voila(url, log, identity=f"header:{HEADER}") as served:
+            yield url, served
+    finally:
+        if request.param == "postgresql":
+            drop_pg_schema(url)
+
+
+def _open_as(browser: object, url: str, login: str | None) -> Page:
+    """A page in a new browser context whose requests carry ``login`` in the header."""
+    headers = {HEADER: login} if login else {}
+    return Page(browser, url, headers=headers, ready=".fsk-app, .fsk-refusal")
+
+
+def _preview_tasks(page: Page) -> int:
+    p = page.page
+    page.field("SELTSK").check()
+    p.locator(".fsk-preview").first.click()
+    p.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for()
+    return int(p.locator(".fsk-to-write").first.inner_text())
+
+
+def _force_shown(page: Page, to_write: int) -> str:
+    p = page.page
+    p.get_by_role("button", name=f"Force {to_write} records").click()
+    p.get_by_role("button", name=f"Confirm: force {to_write} records").click()
+    run_id = p.locator(".fsk-run-id").first.inner_text(timeout=TIMEOUT_MS)
+    assert int(p.locator(".fsk-written").first.inner_text()) == to_write
+    return run_id
+
+
+def _run_rows(url: str, run_id: str) -> list[tuple[str, str, str]]:
+    """(SYDUSR, CREUSR, SYDATTTYP) of each SYNCDATA row a run wrote."""
+    q, lg = s.syncdata, s.fsylog
+    stmt = (
+        sa.select(q.c.sydusr, q.c.creusr, q.c.sydatttyp)
+        .select_from(q.join(lg, lg.c.newsydnum == q.c.sydnum))
+        .where(lg.c.runid == run_id)
+    )
+    engine = fsk.connect(url)
+    with db.reading(engine) as conn:  # waits while a kernel holds the DuckDB file
+        rows = [tuple(r) for r in conn.execute(stmt)]
+    engine.dispose()
+    return rows  # type: ignore[return-value]
+
+
+def test_each_browser_acts_as_the_person_its_proxy_names(
+    shared: tuple[str, str], browser: object
+) -> None:
+    url, served = shared
+    engine = fsk.connect(url)
+    before = syncdata_rows(engine)
+    refused = _open_as(browser, served, "p.durand")
+    line = refused.page.locator(".fsk-refusal").inner_text()
+    assert line.startswith("You are signed in as p.durand (X3 user SALES1), who has no")
+    assert "FUNSYD6" in line and "AFCTFCT" in line
+    assert refused.page.locator(".fsk-preview").count() == 0
+    nobody = _open_as(browser, served, None)
+    assert (
+        nobody.page.locator(".fsk-refusal")
+        .inner_text()
+        .startswith(
+            f"No login reached this dashboard: the request has no {HEADER} header"
+        )
+    )
+    assert nobody.page.locator(".fsk-preview").count() == 0
+    admin = _open_as(browser, served, "a.martin")
+    smith = _open_as(browser, served, "j.smith")
+    shown = admin.page.locator(".fsk-app").inner_text()
+    assert "Connected as a.martin (ADMIN)" in shown
+    shown = smith.page.locator(".fsk-app").inner_text()
+    assert "Connected as j.smith (SALES2)" in shown
+    admin_writes = _preview_tasks(admin)
+    # j.smith's page holds nothing of a.martin's preview: its own session's state only.
+    assert smith.page.locator(".fsk-total").count() == 0
+    smith_writes = _preview_tasks(smith)
+    assert int(admin.page.locator(".fsk-to-write").first.inner_text()) == admin_writes
+    admin_run = _force_shown(admin, admin_writes)
+    smith_run = _force_shown(smith, smith_writes)
+    admin_rows, smith_rows = _run_rows(url, admin_run), _run_rows(url, smith_run)
+    assert len(admin_rows) == admin_writes > 0 and len(smith_rows) == smith_writes > 0
+    assert set(admin_rows) == {("ADMIN", "ADMIN", "R")}
+    assert set(smith_rows) == {("SALES2", "SALES2", "R")}
+    assert fsk.get_run(engine, admin_run).operator == "ADMIN"
+    assert fsk.get_run(engine, smith_run).operator == "SALES2"
+    after = syncdata_rows(engine)
+    assert not any(r[0] == "SALES1" for r in set(after) - set(before))
+    assert run_count(engine) == 2
+    for page in (refused, nobody, admin, smith):
+        page.close()
+        assert page.problems == []
+    engine.dispose()

@@ -106,7 +106,11 @@ def _parameters(engine: sa.Engine) -> dict[tuple[str, str, str], str]:
 
 def test_named_users_have_their_rights_reps_and_setup(built: Built) -> None:
     engine, _ = built
-    users = {r[0]: r[1:] for r in _rows(engine, sa.select(schema.autilis))}
+    u = schema.autilis.c
+    users = {
+        r[0]: r[1:]
+        for r in _rows(engine, sa.select(u.codusr, u.nomusr, u.enaflg, u.prffct, u.cpy))
+    }
     assert set(users) == set(demo.USERS)
     rights = {(p, f): a for p, f, a in _rows(engine, sa.select(schema.afctfct))}
     syncpar = {r[0]: r for r in _rows(engine, sa.select(schema.syncpar))}

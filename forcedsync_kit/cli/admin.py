@@ -65,14 +65,56 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
     type=click.IntRange(1, 65535),
     default=8866,
     show_default=True,
-    help="Port on 127.0.0.1.",
+    help="TCP port.",
 )
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; a non-loopback one needs an identity source.",
+)
+@click.option("--base-url", default=None, help="Path prefix behind a proxy.")
+@click.option(
+    "--identity-header",
+    "header",
+    metavar="NAME",
+    default=None,
+    help="Request header holding each person's login, set by an authenticating proxy.",
+)
+@click.option(
+    "--operator",
+    default=None,
+    metavar="LOGIN",
+    help="The one person served (loopback only; default $JUPYTERHUB_USER, "
+    "$FORCEDSYNC_USER).",
+)
+@click.option("--demo", is_flag=True, help="Serve the demo's operator (a.martin).")
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
-def dashboard(db_url: str | None, port: int, open_browser: bool) -> None:
-    """Serve the Voila dashboard on http://127.0.0.1:PORT until Ctrl-C.
+def dashboard(
+    db_url: str | None,
+    port: int,
+    host: str,
+    base_url: str | None,
+    header: str | None,
+    operator: str | None,
+    demo: bool,
+    open_browser: bool,
+) -> None:
+    """Serve the Voila dashboard on http://HOST:PORT until Ctrl-C.
 
-    Example: forcedsync dashboard --db forcedsync.duckdb --port 8866
+    Example: forcedsync dashboard --db forcedsync.duckdb --identity-header
+    X-Forwarded-User
     """
     from ..dashboard import serve
 
-    sys.exit(serve(db_url, port=port, open_browser=open_browser))
+    code = serve(
+        db_url,
+        port=port,
+        open_browser=open_browser,
+        host=host,
+        base_url=base_url,
+        header=header,
+        operator=operator,
+        demo=demo,
+    )
+    sys.exit(code)

@@ -51,7 +51,8 @@ def operator_option(func: F) -> F:
     return click.option(
         "--operator",
         metavar="USER",
-        help="Connected user (default: $FORCEDSYNC_USER, $JUPYTERHUB_USER, OS login).",
+        help="Connected user: login or X3 code (default: $JUPYTERHUB_USER, "
+        "then $FORCEDSYNC_USER).",
     )(func)
 
 

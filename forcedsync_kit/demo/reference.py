@@ -36,6 +36,9 @@ from .base import (
 )
 from .loader import Loader
 
+#: Login names of the demo's people (AUTILIS.LOGIN, SPEC §7); the others have none.
+DEMO_LOGINS = {"ADMIN": "a.martin", "SALES1": "p.durand", "SALES2": "j.smith"}
+
 logger = logging.getLogger(__name__)
 
 _SYNC_PARAMETERS = ("CRMSYNC", "CRMSYNCCOR", "CRMSYNCTSK", "CRMSYNCCLL", "CRMSYNCBAP")
@@ -67,6 +70,7 @@ def _load_organisation(loader: Loader) -> None:
         {
             "codusr": [u.code for u in users],
             "nomusr": [u.name for u in users],
+            "login": [DEMO_LOGINS.get(u.code) for u in users],
             "enaflg": np.array([2 if u.active else 1 for u in users], dtype=np.int16),
             "prffct": [u.profile for u in users],
             "cpy": [u.company for u in users],

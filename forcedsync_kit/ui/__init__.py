@@ -4,7 +4,7 @@ Each part owns its widgets, exposes one ``root`` widget and has ``close()``; non
 SQL: they call the library through ``backend.Api``.
 """
 
-from .app import App
+from .app import App, Refusal, open_dashboard
 from .backend import Api
 from .commit import CommitPanel
 from .form import CriteriaForm
@@ -20,6 +20,8 @@ __all__ = [
     "CriteriaForm",
     "OverviewPanel",
     "PreviewGrid",
+    "Refusal",
     "RunsPanel",
     "SyncPanel",
+    "open_dashboard",
 ]

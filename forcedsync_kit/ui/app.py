@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+from collections.abc import Mapping
 
 import ipywidgets as w
 from sqlalchemy.engine import Engine
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 import forcedsync_kit as fsk
 
 from .backend import Api
-from .base import Part, message_html
+from .base import Part, esc, message_html
 from .commit import CommitPanel
 from .form import CriteriaForm
 from .grid import PreviewGrid
@@ -30,8 +32,9 @@ class App(Part):
     Args:
         db: an engine, a database URL, or ``None`` for ``FORCEDSYNC_DB_URL`` (then
             ``./forcedsync.duckdb``).
-        operator: the connected user; ``None`` resolves it (``FORCEDSYNC_USER``,
-            ``JUPYTERHUB_USER``, the OS login).
+        operator: the connected person's login or X3 code; ``None`` resolves it
+            (``JUPYTERHUB_USER``, then ``FORCEDSYNC_USER``; never the OS login).
+        note: shown after the X3 user in "Connected as" (e.g. ``demo operator``).
         now: a fixed clock for every call (reproducible demos and tests).
         page_size: records per grid page (paged in SQL).
 
@@ -46,6 +49,7 @@ class App(Part):
         operator: str | None = None,
         now: dt.datetime | None = None,
         page_size: int = 200,
+        note: str = "",
     ) -> None:
         super().__init__()
         engine = db if isinstance(db, Engine) else fsk.connect(db)
@@ -88,8 +92,8 @@ class App(Part):
         self.form.on_change(self.guard(self._form_changed))
         self.tabs = self._tabs()
         who = w.HTML(
-            f"<span style='color:#555'>Connected as <b>{self.api.operator}</b> on "
-            f"{fsk.masked(engine.url)}</span>"
+            f"<span style='color:#555'>Connected as {connected_as(self.api, note)} "
+            f"on {esc(fsk.masked(engine.url))}</span>"
         )
         self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
         self.root.add_class("fsk-app")
@@ -190,3 +194,54 @@ class App(Part):
         for part in parts:
             part.close()
         super().close()
+
+
+def connected_as(api: Api, note: str = "") -> str:
+    """``<b>a.martin</b> (ADMIN, demo operator)``: the login and its X3 user (HTML)."""
+    extra = [api.operator] + ([note] if note else [])
+    return f"<b>{esc(api.login or '?')}</b> ({esc(', '.join(extra))})"
+
+
+class Refusal(Part):
+    """The whole page for a person who cannot act: one line, who, why, how to fix."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.root = w.VBox([w.HTML(message_html(text, error=True))])
+        self.root.add_class("fsk-refusal")
+
+
+def open_dashboard(
+    db: Engine | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> App | Refusal:
+    """The dashboard of one browser session: the application, or one refusal line.
+
+    The login comes from the source ``forcedsync dashboard`` was given (a request
+    header, a fixed operator, the demo operator, else JUPYTERHUB_USER or
+    FORCEDSYNC_USER). A person who is not an X3 user of the folder, or who may not
+    force, sees why and how to fix it instead of a form whose every action fails.
+    """
+    environ = os.environ if env is None else env
+    try:
+        if environ.get("VOILA_PREHEAT") == "True":
+            # A preheated kernel learns the request (and its headers) only now.
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+            environ = os.environ if env is None else env
+        login = fsk.session_login(environ)
+        engine = db if isinstance(db, Engine) else fsk.connect(db)
+        refusal = Api(engine, operator=login.login).refusal()
+        if refusal is not None:
+            return Refusal(refusal)
+        note = _NOTES.get(login.source, "")
+        return App(engine, operator=login.login, now=now, note=note)
+    except fsk.ForcedSyncError as exc:
+        return Refusal(str(exc))
+
+
+_NOTES = {"demo": "demo operator"}

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from .. import db, lookup, outlook
+from .. import context, db, identity, lookup, outlook
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,8 @@ class Api:
 
     Args:
         engine: the database engine.
-        operator: the connected user; ``None`` resolves it (``FORCEDSYNC_USER``,
-            ``JUPYTERHUB_USER``, the OS login).
+        operator: the connected person's login or X3 code; ``None`` resolves it
+            (``JUPYTERHUB_USER``, then ``FORCEDSYNC_USER``; never the OS login).
         now: a fixed clock for every call (reproducible demos and tests); ``None``
             for the current UTC time.
         page_size: records per page of the preview and run detail grids.
@@ -43,10 +43,33 @@ class Api:
         page_size: int = 200,
     ) -> None:
         self.engine = engine
-        self.operator = fsk.resolve_operator(operator)
+        #: The person's login as given; the X3 user it maps to (AUTILIS.LOGIN, else
+        #: CODUSR) is ``operator``, found once here and checked again at every call.
+        self.login = fsk.resolve_operator(operator)
+        self.x3user: identity.X3User | None = None
+        if self.login:
+            with db.reading(engine) as conn:
+                self.x3user = identity.find_user(conn, self.login)
+        self.operator = self.x3user.code if self.x3user else self.login.upper()
         self.now = now
         self.page_size = page_size
         self._first_codes: dict[str, list[tuple[str, str]]] = {}
+
+    def refusal(self) -> str | None:
+        """Why the connected person cannot act, in one line; None when they can."""
+        if not self.login:
+            return identity.HOW_TO_NAME
+        with db.reading(self.engine) as conn:
+            found = context.standing(conn, self.login)
+        if found.why is None:
+            return None
+        who = self.login
+        if found.user is not None and found.user.code != self.login.upper():
+            who += f" (X3 user {found.user.code})"
+        return (
+            f"You are signed in as {who}, who {found.why}, so you cannot preview or "
+            f"force: {found.fix}."
+        )
 
     # -- look-ups ----------------------------------------------------------------------
 
@@ -93,7 +116,7 @@ class Api:
         return fsk.preview(
             self.engine,
             criteria,
-            operator=self.operator,
+            operator=self.login or None,
             now=now or self.now,
             page=page,
             page_size=self.page_size,
@@ -109,7 +132,7 @@ class Api:
         return fsk.force(
             self.engine,
             criteria,
-            operator=self.operator,
+            operator=self.login or None,
             now=self.now,
             progress=progress,
         )
