@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_http
 
 import forcedsync_kit as fsk
 from forcedsync_kit import db
 from forcedsync_kit import schema as s
-from forcedsync_kit.dashboard import free_port, wait_http
 
 pytestmark = [
     pytest.mark.slow,
