@@ -430,15 +430,11 @@ def test_refused_by_a_real_process(folder: Folder, cid: str) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["force", "--page", "0", "-p", "SELCOR=1"],
-        ["force", "--page-size", "100000", "-p", "SELCOR=1"],
         ["force", "--bogus"],
         ["undo"],
         ["frobnicate"],
     ],
     ids=[
-        "page-0",
-        "page-size-huge",
         "unknown-option",
         "undo-without-run",
         "no-command",
@@ -455,6 +451,23 @@ def test_usage_errors_exit_2_and_write_nothing(folder: Folder, args: list[str]) 
         ],
     )
     assert result.exit_code == 2, result.output
+    assert state(folder.engine) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--page", "0"], ["--page-size", "100000"]],
+    ids=["page-0", "page-size-huge"],
+)
+def test_page_numbers_out_of_range_are_refusals(
+    folder: Folder, args: list[str]
+) -> None:
+    """Checked like criteria (issue 14): exit 1, one Error: line naming the option."""
+    before = state(folder.engine)
+    result = CliRunner().invoke(
+        cli, ["force", "--db", folder.url, *args, "-p", "SELCOR=1", "--yes"]
+    )
+    assert result.exit_code == 1 and result.stderr.startswith("Error: " + args[0])
     assert state(folder.engine) == before
 
 

@@ -56,7 +56,8 @@ def forced(engine: sa.Engine) -> tuple[str, list[tuple[Any, ...]]]:
 @pytest.mark.parametrize(
     ("login", "env", "expected"),
     [
-        ("nobody", None, "'NOBODY' is not a user of this folder"),
+        ("nobody", None, "No operator is named"),  # never the OS login (SPEC §7)
+        ("nobody", "NOBODY", "'NOBODY' is not a user of this folder"),
         ("admin", "SALES1", "'SALES1' has no access to function FUNSYD6"),
     ],
 )
