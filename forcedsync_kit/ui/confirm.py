@@ -77,8 +77,10 @@ class ConfirmingPart(Part):
         self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
 
     def asked_by(self, button: w.Button, *others: w.Button) -> None:
-        """``button`` calls ``ask``; it, ``others``, Confirm and Cancel are the buttons
-        the part disables while it works."""
+        """``button`` calls ``ask``; the part disables it and ``others`` while it works.
+
+        Confirm and Cancel are disabled with them.
+        """
         button.on_click(self.guard(lambda _: self.ask()))
         self._buttons = [*others, button, *self.confirmation.buttons]
 
