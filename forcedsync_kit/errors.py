@@ -26,25 +26,35 @@ def _rebuild(cls: type[ForcedSyncError], state: dict[str, Any]) -> ForcedSyncErr
     return obj
 
 
-class CriteriaError(ForcedSyncError):
-    """A criterion is missing, malformed or inconsistent; nothing was written."""
-
-    def __init__(
-        self, field: str, value: object, message: str, allowed: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.field = field
-        self.value = value
-        self.allowed = allowed
-
-
-class UserResolutionError(ForcedSyncError):
-    """The operator, the target user, its company or its rep cannot be used."""
+class FieldValueError(ForcedSyncError):
+    """A refusal of one value: ``field`` names where it was given, ``value`` is it."""
 
     def __init__(self, field: str, value: object, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.value = value
+
+
+class RunIdError(ForcedSyncError):
+    """A refusal or a warning about one recorded run, named by ``run_id``."""
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class CriteriaError(FieldValueError):
+    """A criterion is missing, malformed or inconsistent; nothing was written."""
+
+    def __init__(
+        self, field: str, value: object, message: str, allowed: str | None = None
+    ) -> None:
+        super().__init__(field, value, message)
+        self.allowed = allowed
+
+
+class UserResolutionError(FieldValueError):
+    """The operator, the target user, its company or its rep cannot be used."""
 
 
 class BackendError(ForcedSyncError):
@@ -59,47 +69,31 @@ class MarkingError(ForcedSyncError):
         self.criteria_summary = criteria_summary
 
 
-class RunNotFoundError(ForcedSyncError):
+class RunNotFoundError(RunIdError):
     """No run with that id is recorded (or it cannot be undone again)."""
 
-    def __init__(self, run_id: str, message: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
 
-
-class RunCommittedError(ForcedSyncError):
+class RunCommittedError(RunIdError):
     """A force or undo was committed, but an error or interrupt came at its COMMIT.
 
     The database holds the run: it is in the history under ``run_id`` (not a failure
     of the run; do not run it again).
     """
 
-    def __init__(self, run_id: str, message: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
 
-
-class CommitUncertainError(ForcedSyncError):
+class CommitUncertainError(RunIdError):
     """A force or undo was interrupted at its COMMIT and the database cannot tell yet.
 
     Look for ``run_id`` in the history before running it again.
     """
-
-    def __init__(self, run_id: str, message: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
 
 
 class OutputPathError(CriteriaError):
     """An output file (log, export) must not be written there; nothing was written."""
 
 
-class LogNotWrittenError(ForcedSyncError):
+class LogNotWrittenError(RunIdError):
     """The run was committed but its log could not be written (CLI exit code 3)."""
-
-    def __init__(self, run_id: str, message: str) -> None:
-        super().__init__(message)
-        self.run_id = run_id
 
 
 class PreviewChangedError(ForcedSyncError):
@@ -116,13 +110,16 @@ class PreviewChangedError(ForcedSyncError):
         self.differences = differences
 
 
-class MappingError(ForcedSyncError):
-    """A folder mapping (logical -> physical names) is malformed; nothing was run."""
+class MappingError(FieldValueError):
+    """A folder mapping (logical -> physical names) is malformed; nothing was run.
 
-    def __init__(self, key: str, value: object, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.value = value
+    ``key`` (also ``field``) is the mapping's key that holds the bad ``value``.
+    """
+
+    @property
+    def key(self) -> str:
+        """The mapping's key that holds the bad value."""
+        return self.field
 
 
 class ServeError(ForcedSyncError):

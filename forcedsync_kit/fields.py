@@ -105,6 +105,28 @@ def _date(name: str, label: str, help_: str, group: str, block: str) -> Field:
     return Field(name, FieldType.DATE, label, help_ + " (YYYY-MM-DD)", group, block)
 
 
+def _code_range(
+    stem: str, lookup: str, label: str, help_: str, group: str, block: str
+) -> tuple[Field, Field]:
+    """A range of codes, ``stem``DEB to ``stem``FIN; ``{}`` in ``help_``: first/last."""
+    first = help_.format("first")
+    last = help_.format("last")
+    return (
+        _code(stem + "DEB", lookup, label + " from", first, group, block),
+        _code(stem + "FIN", lookup, label + " to", last, group, block),
+    )
+
+
+def _date_range(
+    stem: str, label: str, help_: str, group: str, block: str
+) -> tuple[Field, Field]:
+    """A range of dates, ``stem``DEB to ``stem``FIN; ``{}`` in ``help_``: from/until."""
+    return (
+        _date(stem + "DEB", label + " from", help_.format("from"), group, block),
+        _date(stem + "FIN", label + " to", help_.format("until"), group, block),
+    )
+
+
 _G, _C, _T, _L, _A = "General", "Contacts", "Tasks", "Calls", "Appointments"
 
 #: Every SPEC §3 parameter, in screen order (the order of ``Criteria``'s attributes).
@@ -115,46 +137,34 @@ FIELDS: tuple[Field, ...] = (
     _flag("FLGTRCDET", "Detailed log",
           "write the detailed log, one line per record", _G),
     _flag("SELCOR", "Process Outlook contacts", "process Outlook contacts", _C),
-    _code("CORDEB", "contact", "Contacts from",
-          "first CORNUM of every contact selection", _C, "SELCOR"),
-    _code("CORFIN", "contact", "Contacts to",
-          "last CORNUM of every contact selection", _C, "SELCOR"),
+    *_code_range("COR", "contact", "Contacts",
+                 "{} CORNUM of every contact selection", _C, "SELCOR"),
     _flag("CORSYNCNT", "Generate from my contacts",
           "contacts of the customers of the user's rep", _C, "SELCOR"),
-    _code("BPCDEB", "customer", "Customers from",
-          "with CORSYNCNT: first customer BPCNUM", _C, "CORSYNCNT"),
-    _code("BPCFIN", "customer", "Customers to",
-          "with CORSYNCNT: last customer BPCNUM", _C, "CORSYNCNT"),
+    *_code_range("BPC", "customer", "Customers",
+                 "with CORSYNCNT: {} customer BPCNUM", _C, "CORSYNCNT"),
     Field("CORFCTTXT", FieldType.FUNCTIONS, "Contact functions",
           "with CORSYNCNT: functions, e.g. '1,9'", _C, "CORSYNCNT", default=()),
     _flag("CORSYNPST", "Generate from my leads",
           "contacts of the leads of the user's rep", _C, "SELCOR"),
-    _code("PSTDEB", "lead", "Leads from",
-          "with CORSYNPST: first lead PSTNUM", _C, "CORSYNPST"),
-    _code("PSTFIN", "lead", "Leads to",
-          "with CORSYNPST: last lead PSTNUM", _C, "CORSYNPST"),
+    *_code_range("PST", "lead", "Leads",
+                 "with CORSYNPST: {} lead PSTNUM", _C, "CORSYNPST"),
     _flag("CORSYNREP", "Generate from sales reps",
           "contacts that have a rep in charge (CORREP)", _C, "SELCOR"),
-    _code("REPDEB", "rep", "Sales reps from",
-          "with CORSYNREP: first rep REPNUM", _C, "CORSYNREP"),
-    _code("REPFIN", "rep", "Sales reps to",
-          "with CORSYNREP: last rep REPNUM", _C, "CORSYNREP"),
+    *_code_range("REP", "rep", "Sales reps",
+                 "with CORSYNREP: {} rep REPNUM", _C, "CORSYNREP"),
     _flag("SELTSK", "Process tasks", "process the tasks of the user's rep", _T),
-    _date("TSKDATDEB", "Task start from", "tasks starting from", _T, "SELTSK"),
-    _date("TSKDATFIN", "Task start to", "tasks starting until", _T, "SELTSK"),
-    _date("TSKECHDEB", "Task due from", "tasks due from", _T, "SELTSK"),
-    _date("TSKECHFIN", "Task due to", "tasks due until", _T, "SELTSK"),
+    *_date_range("TSKDAT", "Task start", "tasks starting {}", _T, "SELTSK"),
+    *_date_range("TSKECH", "Task due", "tasks due {}", _T, "SELTSK"),
     _flag("TSKFORCOR", "Also force the task's contact",
           "also force the Outlook contact of each task", _T, "SELTSK"),
     _flag("SELCLL", "Process calls", "process the calls of the user's rep", _L),
-    _date("CLLDATDEB", "Call date from", "calls from", _L, "SELCLL"),
-    _date("CLLDATFIN", "Call date to", "calls until", _L, "SELCLL"),
+    *_date_range("CLLDAT", "Call date", "calls {}", _L, "SELCLL"),
     _flag("CLLFORCOR", "Also force the call's contact",
           "also force the Outlook contact of each call", _L, "SELCLL"),
     _flag("SELBAP", "Process appointments",
           "process the appointments of the user's rep", _A),
-    _date("BAPDATDEB", "Appointment from", "appointments from", _A, "SELBAP"),
-    _date("BAPDATFIN", "Appointment to", "appointments until", _A, "SELBAP"),
+    *_date_range("BAPDAT", "Appointment", "appointments {}", _A, "SELBAP"),
     _flag("BAPFORCOR", "Also force the persons met",
           "also force the contacts met (APTCOR)", _A, "SELBAP"),
     _flag("BAPFORREP", "Also force the intervening reps",

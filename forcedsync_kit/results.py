@@ -27,6 +27,48 @@ def total_selected(counts: Counts) -> int:
     return sum(sum(c.values()) for c in counts.values())
 
 
+def _attrs(obj: object, *names: str) -> dict[str, Any]:
+    """``{name: obj.name}`` for JSON keys that are the attribute's own name."""
+    return {name: getattr(obj, name) for name in names}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _who(run_id: str | None, context: RunContext, now: dt.datetime) -> dict[str, Any]:
+    """The JSON head of a preview or a force: the run id, who it is for, and when."""
+    return {
+        "run_id": run_id,
+        "operator": context.operator,
+        "user": context.user,
+        "company": context.company,
+        "rep": context.rep,
+        "now": now.isoformat(),
+    }
+
+
+def _tally(counts: Counts, warnings: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON of a recorded run's counts, the R rows it wrote and its warnings."""
+    return {
+        "counts": {k: dict(v) for k, v in counts.items()},
+        "written": total_written(counts),
+        "warnings": list(warnings),
+    }
+
+
+class Written:
+    """The ``written`` figure of a result that has ``counts``."""
+
+    __slots__ = ()
+    counts: Counts
+
+    @property
+    def written(self) -> int:
+        """R rows written (insert + supersede; 0 for an undo)."""
+        return total_written(self.counts)
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Who runs, for whom: the resolved operator, USER, CPY, AUSCRMA and AUSCRMF."""
@@ -104,12 +146,7 @@ class PreviewResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync preview --json``."""
         return {
-            "run_id": None,
-            "operator": self.context.operator,
-            "user": self.context.user,
-            "company": self.context.company,
-            "rep": self.context.rep,
-            "now": self.now.isoformat(),
+            **_who(None, self.context, self.now),
             "counts": {k: dict(v) for k, v in self.counts.items()},
             "out_of_phase": dict(self.out_of_phase),
             "warnings": list(self.warnings),
@@ -122,7 +159,7 @@ class PreviewResult:
 
 
 @dataclass(frozen=True, slots=True)
-class ForceResult:
+class ForceResult(Written):
     """A committed run: its id, counts per type and outcome, warnings and clock."""
 
     run_id: str
@@ -136,25 +173,13 @@ class ForceResult:
     records: tuple[RecordRow, ...] = ()
     skipped_types: tuple[str, ...] = ()
 
-    @property
-    def written(self) -> int:
-        """R rows written (insert + supersede)."""
-        return total_written(self.counts)
-
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync force --json``."""
         return {
-            "run_id": self.run_id,
-            "operator": self.context.operator,
-            "user": self.context.user,
-            "company": self.context.company,
-            "rep": self.context.rep,
-            "now": self.now.isoformat(),
+            **_who(self.run_id, self.context, self.now),
             "started": self.started.isoformat(),
             "ended": self.ended.isoformat(),
-            "counts": {k: dict(v) for k, v in self.counts.items()},
-            "written": self.written,
-            "warnings": list(self.warnings),
+            **_tally(self.counts, self.warnings),
             "records": [r.to_json_dict() for r in self.records],
             "total": total_selected(self.counts),
             "page": 1,
@@ -175,10 +200,7 @@ class UndoResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync undo --json``."""
         return {
-            "run_id": self.run_id,
-            "target_run_id": self.target_run_id,
-            "restored": self.restored,
-            "kept": self.kept,
+            **_attrs(self, "run_id", "target_run_id", "restored", "kept"),
             "kept_records": [
                 {"SYDTYP": t, "SYDKEY": k, "reason": r} for t, k, r in self.kept_records
             ],
@@ -187,7 +209,7 @@ class UndoResult:
 
 
 @dataclass(frozen=True, slots=True)
-class RunInfo:
+class RunInfo(Written):
     """One row of the run history."""
 
     run_id: str
@@ -207,29 +229,15 @@ class RunInfo:
     restored: int | None = None
     kept: int | None = None
 
-    @property
-    def written(self) -> int:
-        """R rows the run wrote (0 for an undo)."""
-        return total_written(self.counts)
-
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync runs --json``."""
         return {
-            "run_id": self.run_id,
-            "kind": self.kind,
-            "operator": self.operator,
-            "user": self.user,
-            "company": self.company,
-            "started": self.started.isoformat() if self.started else None,
-            "ended": self.ended.isoformat() if self.ended else None,
-            "now": self.now.isoformat() if self.now else None,
+            **_attrs(self, "run_id", "kind", "operator", "user", "company"),
+            "started": _iso(self.started),
+            "ended": _iso(self.ended),
+            "now": _iso(self.now),
             "status": self.status,
-            "counts": {k: dict(v) for k, v in self.counts.items()},
-            "written": self.written,
-            "warnings": list(self.warnings),
+            **_tally(self.counts, self.warnings),
             "params": dict(self.params),
-            "undo_run_id": self.undo_run_id,
-            "target_run_id": self.target_run_id,
-            "restored": self.restored,
-            "kept": self.kept,
+            **_attrs(self, "undo_run_id", "target_run_id", "restored", "kept"),
         }

@@ -1,38 +1,33 @@
 """The toolkit's own state codes: kinds and states of runs, and of their detail lines.
 
 They are stored as text in FSYRUN / FSYLOG and shown in the history, so they are string
-enums: ``RunKind.FORCE == "FORCE"`` and the stored values stay what they were.
+enums: ``RunKind.FORCE == "FORCE"`` and the stored values stay what they were. Each
+stored value is its member's name, so each enum is built from its table of
+``(name, stored value)`` pairs.
 """
 
 from __future__ import annotations
 
 import enum
 
+#: FSYRUN.RUNKIND: what a recorded run did.
+RunKind = enum.StrEnum(
+    "RunKind", [("FORCE", "FORCE"), ("UNDO", "UNDO")], module=__name__
+)
 
-class RunKind(enum.StrEnum):
-    """FSYRUN.RUNKIND: what a recorded run did."""
+#: FSYRUN.STATUS of a recorded run (a run that failed leaves no row at all).
+RunStatus = enum.StrEnum(
+    "RunStatus", [("DONE", "DONE"), ("UNDONE", "UNDONE")], module=__name__
+)
 
-    FORCE = "FORCE"
-    UNDO = "UNDO"
+#: FSYLOG.UNDONE: what an undo did to one forced record.
+LineState = enum.StrEnum(
+    "LineState", [("RESTORED", "RESTORED"), ("KEPT", "KEPT")], module=__name__
+)
 
-
-class RunStatus(enum.StrEnum):
-    """FSYRUN.STATUS of a recorded run (a run that failed leaves no row at all)."""
-
-    DONE = "DONE"
-    UNDONE = "UNDONE"
-
-
-class LineState(enum.StrEnum):
-    """FSYLOG.UNDONE: what an undo did to one forced record."""
-
-    RESTORED = "RESTORED"
-    KEPT = "KEPT"
-
-
-class JobStatus(enum.StrEnum):
-    """``status`` of a headless job's summary.json."""
-
-    DONE = "DONE"
-    PREVIEW = "PREVIEW"
-    FAILED = "FAILED"
+#: ``status`` of a headless job's summary.json.
+JobStatus = enum.StrEnum(
+    "JobStatus",
+    [("DONE", "DONE"), ("PREVIEW", "PREVIEW"), ("FAILED", "FAILED")],
+    module=__name__,
+)

@@ -74,6 +74,38 @@ def _record_upd(rng: np.random.Generator, when: Array) -> Array:
     return out
 
 
+def _rep_dated(
+    w: World, rng: np.random.Generator, letter: str, start: int, n: int
+) -> tuple[Array, Array, Array]:
+    """Keys (``letter``, 8 digits after ``start``), reps and dates of tasks or calls."""
+    keys = make_codes(letter, start + 1 + np.arange(n), 8)
+    rep = random_reps(rng, n, w.nrep, REP01_SHARE)
+    return keys, rep, random_dates(rng, n)
+
+
+def _rep_activity(
+    rng: np.random.Generator,
+    w: World,
+    prefix: str,
+    rep: Array,
+    with_contact: float,
+    subject: Array,
+    when: Array,
+) -> Columns:
+    """The columns tasks and calls share (``prefix``: ``tsk`` or ``cll``).
+
+    The rep, a contact for the share ``with_contact`` of them, the site, the subject
+    and the last change.
+    """
+    return {
+        prefix + "rep": w.reps[rep],
+        prefix + "cor": contact_codes(_some_contacts(rng, w, len(rep), with_contact)),
+        "salfcy": _sites(rng, w, rep),
+        "fulobj": subject,
+        "upddattim": _record_upd(rng, when),
+    }
+
+
 def make_contacts(
     loader: Loader, w: World, rng: np.random.Generator, kind: str, first: int, n: int
 ) -> tuple[Columns, Records]:
@@ -128,9 +160,7 @@ def make_contacts(
 def make_tasks(
     w: World, rng: np.random.Generator, start: int, n: int
 ) -> tuple[Columns, Records]:
-    keys = make_codes("T", start + 1 + np.arange(n), 8)
-    rep = random_reps(rng, n, w.nrep, REP01_SHARE)
-    begin = random_dates(rng, n)
+    keys, rep, begin = _rep_dated(w, rng, "T", start, n)
     due = begin + random_days(rng, n, 0, 30)
     subject = _subjects(rng, "TSK", n)
     done = (due < _TODAY) & (rng.random(n) < 0.85)
@@ -138,12 +168,8 @@ def make_tasks(
         "tsknum": keys,
         "tskstr": begin,
         "tskdat": due,
-        "tskrep": w.reps[rep],
-        "tskcor": contact_codes(_some_contacts(rng, w, n, 0.80)),
-        "salfcy": _sites(rng, w, rep),
         "tskdon": np.where(done, 2, 1).astype(np.int16),
-        "fulobj": subject,
-        "upddattim": _record_upd(rng, begin),
+        **_rep_activity(rng, w, "tsk", rep, 0.80, subject, begin),
     }
     fields = {"FULOBJ": subject, "TSKDAT": due, "TSKSTR": begin}
     return cols, Records("TSK", keys, w.rep_user[rep], cols["upddattim"], fields)
@@ -152,18 +178,12 @@ def make_tasks(
 def make_calls(
     w: World, rng: np.random.Generator, start: int, n: int
 ) -> tuple[Columns, Records]:
-    keys = make_codes("K", start + 1 + np.arange(n), 8)
-    rep = random_reps(rng, n, w.nrep, REP01_SHARE)
-    day = random_dates(rng, n)
+    keys, rep, day = _rep_dated(w, rng, "K", start, n)
     subject = _subjects(rng, "CLL", n)
     cols = {
         "cllnum": keys,
         "clldat": day,
-        "cllrep": w.reps[rep],
-        "cllcor": contact_codes(_some_contacts(rng, w, n, 0.85)),
-        "salfcy": _sites(rng, w, rep),
-        "fulobj": subject,
-        "upddattim": _record_upd(rng, day),
+        **_rep_activity(rng, w, "cll", rep, 0.85, subject, day),
     }
     fields = {"FULOBJ": subject, "CLLDAT": day}
     return cols, Records("CLL", keys, w.rep_user[rep], cols["upddattim"], fields)

@@ -64,33 +64,29 @@ class Kind:
     build: Callable[[Row[Any], str, dt.datetime], bytes]
 
 
+def _kind(
+    object_type: ObjectType,
+    table: sa.Table,
+    key: str,
+    file: str,
+    build: Callable[[Row[Any], str, dt.datetime], bytes],
+    **columns: str,
+) -> Kind:
+    """A ``Kind`` reading ``columns`` (label = column name) and the last change."""
+    named = {**columns, "changed": "upddattim"}
+    labelled = tuple(table.c[col].label(label) for label, col in named.items())
+    return Kind(object_type, table, table.c[key], labelled, file, build)
+
+
 KINDS = (
-    Kind(ObjectType.COR, s.correspond, s.correspond.c.cornum, (
-        s.correspond.c.cntlna.label("last_name"),
-        s.correspond.c.cntfna.label("first_name"),
-        s.correspond.c.cntema.label("email"),
-        s.correspond.c.fnc.label("function"),
-        s.correspond.c.upddattim.label("changed"),
-    ), CONTACTS_FILE, vcard_contact),
-    Kind(ObjectType.TSK, s.btask, s.btask.c.tsknum, (
-        s.btask.c.fulobj.label("subject"),
-        s.btask.c.tskstr.label("start"),
-        s.btask.c.tskdat.label("due"),
-        s.btask.c.tskdon.label("done"),
-        s.btask.c.upddattim.label("changed"),
-    ), TASKS_FILE, vtodo_task),
-    Kind(ObjectType.CLL, s.bcall, s.bcall.c.cllnum, (
-        s.bcall.c.fulobj.label("subject"),
-        s.bcall.c.clldat.label("date"),
-        s.bcall.c.upddattim.label("changed"),
-    ), EVENTS_FILE, vevent_call),
-    Kind(ObjectType.BAP, s.bappoint, s.bappoint.c.aptnum, (
-        s.bappoint.c.fulobj.label("subject"),
-        s.bappoint.c.aptdat.label("date"),
-        s.bappoint.c.aptdatend.label("end_date"),
-        s.bappoint.c.apthou.label("hour"),
-        s.bappoint.c.upddattim.label("changed"),
-    ), EVENTS_FILE, vevent_appointment),
+    _kind(ObjectType.COR, s.correspond, "cornum", CONTACTS_FILE, vcard_contact,
+          last_name="cntlna", first_name="cntfna", email="cntema", function="fnc"),
+    _kind(ObjectType.TSK, s.btask, "tsknum", TASKS_FILE, vtodo_task,
+          subject="fulobj", start="tskstr", due="tskdat", done="tskdon"),
+    _kind(ObjectType.CLL, s.bcall, "cllnum", EVENTS_FILE, vevent_call,
+          subject="fulobj", date="clldat"),
+    _kind(ObjectType.BAP, s.bappoint, "aptnum", EVENTS_FILE, vevent_appointment,
+          subject="fulobj", date="aptdat", end_date="aptdatend", hour="apthou"),
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from ..errors import ForcedSyncError
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+W = TypeVar("W", bound=w.DOMWidget)
 
 ERROR_CSS = "color:#b00020;font-weight:600"
 OK_CSS = "color:#1b5e20"
@@ -66,6 +67,23 @@ def counts_rows(
         rows.append([typ, *values])
     rows.append(["total", *totals])
     return rows
+
+
+def classed(widget: W, css_class: str) -> W:
+    """``widget`` with a CSS class (the style sheet and the browser tests use it)."""
+    widget.add_class(css_class)
+    return widget
+
+
+def code_box(value: str = "", placeholder: str = "code", **kwargs: Any) -> w.Combobox:
+    """A box for a code: any text is accepted, its options complete what is typed."""
+    return w.Combobox(
+        value=value,
+        options=[],
+        placeholder=placeholder,
+        ensure_option=False,
+        **kwargs,
+    )
 
 
 class Part:

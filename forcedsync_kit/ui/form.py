@@ -19,7 +19,7 @@ from ..fields import (
     FieldType,
     group_titles,
 )
-from .base import Part, esc, message_html
+from .base import Part, code_box, esc, message_html
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ def _widget(field: Field) -> w.Widget:
             layout=w.Layout(width=_WIDTH),
         )
     else:
-        widget = w.Combobox(
-            value="", options=[], ensure_option=False, placeholder="code", **common
-        )
+        widget = code_box(**common)
     widget.add_class(f"fsk-{field.name}")
     return widget
 

@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from ..lookup import Overview
 from .backend import Api
-from .base import Part, esc, table_html
+from .base import Part, classed, code_box, esc, table_html
 from .charts import simple_bars
 
 logger = logging.getLogger(__name__)
@@ -51,13 +51,8 @@ class OverviewPanel(Part):
         super().__init__(log)
         self.api = api
         self.result: Overview | None = None
-        self.user = w.Combobox(
-            value="",
-            options=[],
-            placeholder="every user",
-            description="User",
-            tooltip="USER",
-            ensure_option=False,
+        self.user = code_box(
+            placeholder="every user", description="User", tooltip="USER"
         )
         self.staledays = w.BoundedIntText(
             value=7,
@@ -67,10 +62,11 @@ class OverviewPanel(Part):
             tooltip="STALEDAYS",
             style={"description_width": "130px"},
         )
-        self.show_button = w.Button(description="Show the overview", icon="bar-chart")
-        self.show_button.add_class("fsk-overview-show")
-        self.charts = w.HTML("")
-        self.charts.add_class("fsk-overview")
+        self.show_button = classed(
+            w.Button(description="Show the overview", icon="bar-chart"),
+            "fsk-overview-show",
+        )
+        self.charts = classed(w.HTML(""), "fsk-overview")
         self.table = w.HTML("")
         self._buttons = [self.show_button]
         self.show_button.on_click(self.guard(lambda _: self.show()))

@@ -13,9 +13,9 @@ from ipydatagrid import DataGrid
 from .. import RecordRow, RunInfo, UndoResult
 from ..states import RunKind, RunStatus
 from .backend import Api
-from .base import Part, esc, message_html, table_html
+from .base import classed, esc, message_html, table_html
 from .commit import LogLink
-from .confirm import ConfirmBox
+from .confirm import ReportingPart
 from .grid import COLUMNS, counts_html
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def _frame(records: Sequence[RecordRow]) -> pd.DataFrame:
     )
 
 
-class RunsPanel(Part):
+class RunsPanel(ReportingPart):
     """Run history, the detail of the selected run, and its undo.
 
     Args:
@@ -112,22 +112,21 @@ class RunsPanel(Part):
         on_undone: Callable[[UndoResult], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
-        super().__init__(log)
+        super().__init__(
+            log, "fsk-confirm-undo", "Confirm undo", report_class="fsk-undo-report"
+        )
         self.api = api
         self._on_undone = on_undone
         self.runs: list[RunInfo] = []
         self.info: RunInfo | None = None
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.history = w.HTML("")
-        self.history.add_class("fsk-history-table")
+        self.history = classed(w.HTML(""), "fsk-history-table")
         self.picker = w.Dropdown(
             options=[],
             description="Run",
             layout=w.Layout(width="520px"),
             style={"description_width": "40px"},
         )
-        self.detail = w.HTML("")
-        self.detail.add_class("fsk-run-detail")
+        self.detail = classed(w.HTML(""), "fsk-run-detail")
         self.grid = DataGrid(
             pd.DataFrame(columns=list(COLUMNS)),
             base_column_size=110,
@@ -135,24 +134,14 @@ class RunsPanel(Part):
             layout=w.Layout(height="260px", width="100%"),
         )
         self.loglink = LogLink(lambda rid: self.api.log_text(rid), log=self.log)
-        self.undo_button = w.Button(description="Undo this run", button_style="warning")
-        self.undo_button.add_class("fsk-undo")
-        self.confirmation = ConfirmBox("fsk-confirm-undo", "Confirm undo")
-        self.report_html = w.HTML("")
-        self.report_html.add_class("fsk-undo-report")
-        self._buttons = [
-            self.refresh_button,
-            self.undo_button,
-            *self.confirmation.buttons,
-        ]
-        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
+        self.undo_button = classed(
+            w.Button(description="Undo this run", button_style="warning"), "fsk-undo"
+        )
+        self.asked_by(self.undo_button, self.refresh_button)
         self.picker.observe(self.guard(self._on_pick), names="value")
-        self.undo_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirmation.button.on_click(self.guard(lambda _: self.confirm()))
-        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
         self.root = w.VBox(
             [
-                w.HBox([self.refresh_button, self.status]),
+                self.header,
                 self.history,
                 self.picker,
                 self.detail,
@@ -240,8 +229,7 @@ class RunsPanel(Part):
     def refresh_buttons(self) -> None:
         """Undo only a force run not undone yet; confirm only while asking."""
         self.undo_button.disabled = not self._undoable() or self.confirmation.asking
-        self.confirmation.refresh_buttons()
-        self.refresh_button.disabled = False
+        super().refresh_buttons()
 
     def ask(self) -> None:
         """Show the undo confirmation."""
@@ -255,22 +243,14 @@ class RunsPanel(Part):
         )
         self.refresh_buttons()
 
-    def cancel(self) -> None:
-        """Hide the undo confirmation."""
-        self.confirmation.hide()
-        self.refresh_buttons()
-
     def confirm(self) -> None:
         """Undo the selected run and show its report."""
         i = self.info
         if i is None or not self._undoable():
             return
         self.report_html.value = ""
-        try:
-            with self.busy():
-                result = self.api.undo(i.run_id)
-        finally:
-            self.confirmation.hide()
+        with self.writing():
+            result = self.api.undo(i.run_id)
         self.report_html.value = undo_html(result)
         self.refresh()
         if self._on_undone is not None:

@@ -13,10 +13,10 @@ import ipywidgets as w
 from ..criteria import Action
 from ..outlook import PendingCount, SyncResult
 from .backend import Api
-from .base import Part, esc, message_html, table_html
+from .base import classed, code_box, esc, message_html, table_html
 from .charts import stacked_bars
 from .commit import MAX_DOWNLOAD_BYTES
-from .confirm import ConfirmBox
+from .confirm import ReportingPart
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def file_links(files: Sequence[Path]) -> str:
     return " &middot; ".join(links)
 
 
-class SyncPanel(Part):
+class SyncPanel(ReportingPart):
     """Pending queue per user, type and action; "Run next synchronization" for a user.
 
     Args:
@@ -75,46 +75,28 @@ class SyncPanel(Part):
         on_done: Callable[[SyncResult], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
-        super().__init__(log)
+        super().__init__(log, "fsk-confirm-sync", report_class="fsk-sync-report")
         self.api = api
         self._on_done = on_done
         self.per_user: dict[str, int] = {}
         self.rows: list[list[object]] = []
         self.result: SyncResult | None = None
-        self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.queue = w.HTML("")
-        self.queue.add_class("fsk-pending")
+        self.queue = classed(w.HTML(""), "fsk-pending")
         self.chart = w.HTML("")
-        self.user = w.Combobox(
-            value=user or "",
-            options=[],
-            placeholder="user",
-            description="User",
-            tooltip="SYDUSR",
-            ensure_option=False,
+        self.user = code_box(user or "", "user", description="User", tooltip="SYDUSR")
+        self.sync_button = classed(
+            w.Button(
+                description="Run next synchronization",
+                button_style="warning",
+                layout=w.Layout(width="auto"),
+            ),
+            "fsk-sync",
         )
-        self.sync_button = w.Button(
-            description="Run next synchronization",
-            button_style="warning",
-            layout=w.Layout(width="auto"),
-        )
-        self.sync_button.add_class("fsk-sync")
-        self.confirmation = ConfirmBox("fsk-confirm-sync")
-        self.report_html = w.HTML("")
-        self.report_html.add_class("fsk-sync-report")
-        self._buttons = [
-            self.refresh_button,
-            self.sync_button,
-            *self.confirmation.buttons,
-        ]
-        self.refresh_button.on_click(self.guard(lambda _: self.refresh()))
-        self.sync_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirmation.button.on_click(self.guard(lambda _: self.confirm()))
-        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.asked_by(self.sync_button, self.refresh_button)
         self.user.observe(self.guard(self._on_user), names="value")
         self.root = w.VBox(
             [
-                w.HBox([self.refresh_button, self.status]),
+                self.header,
                 w.HBox([self.queue, self.chart]),
                 w.HBox([self.user, self.sync_button]),
                 self.confirmation.root,
@@ -163,8 +145,7 @@ class SyncPanel(Part):
             else "Run next synchronization"
         )
         self.sync_button.disabled = self.confirmation.asking or n == 0
-        self.confirmation.refresh_buttons()
-        self.refresh_button.disabled = False
+        super().refresh_buttons()
 
     def ask(self) -> None:
         """Show the confirmation, repeating the user's pending rows."""
@@ -179,20 +160,12 @@ class SyncPanel(Part):
         )
         self.refresh_buttons()
 
-    def cancel(self) -> None:
-        """Hide the confirmation."""
-        self.confirmation.hide()
-        self.refresh_buttons()
-
     def confirm(self) -> None:
         """Run the synchronization and show its report and files."""
         code = self._code()
         self.report_html.value = ""
-        try:
-            with self.busy():
-                result = self.api.synchronize(code)
-        finally:
-            self.confirmation.hide()
+        with self.writing():
+            result = self.api.synchronize(code)
         self.result = result
         lines = "<br>".join(esc(x) for x in result.summary_lines())
         self.report_html.value = (
