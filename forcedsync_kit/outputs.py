@@ -16,7 +16,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -207,3 +207,32 @@ def atomic_text(
     with atomic_writer(path, database, option=option) as fh:
         fh.write(text)
     return Path(path).expanduser()
+
+
+def check_output_dir(
+    folder: str | Path,
+    names: Iterable[str],
+    database: Engine | Connection | URL | str | None = None,
+    *,
+    option: str = "--out",
+) -> Path:
+    """Refuse an output folder, and the files ``names`` in it, before anything runs.
+
+    The folder may not exist yet (its nearest existing folder must then be writable);
+    if it exists it must be a folder, not the database, and each named file in it is
+    checked as ``check_output_path`` does (not the database, a FIFO or a folder).
+
+    Raises:
+        OutputPathError: naming the folder or the file.
+    """
+    where = Path(folder).expanduser()
+    if str(folder).strip() == "":
+        raise _refuse(option, folder, "is empty: give a folder name")
+    for db_file in database_files(database):
+        if _same_file(where, db_file):
+            raise _refuse(option, folder, "is the database itself")
+    if os.path.lexists(where) and not where.is_dir():
+        raise _refuse(option, folder, "is not a folder")
+    for name in names:
+        check_output_path(where / name, database, option=option)
+    return where
