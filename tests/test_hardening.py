@@ -27,7 +27,6 @@ from forcedsync_kit.errors import CriteriaError, ForcedSyncError, OutputPathErro
 from forcedsync_kit.outputs import check_implicit_log, check_output_path
 from forcedsync_kit.safeload import load_params_file
 
-PHASE_B = pytest.mark.xfail(strict=True, reason="wired in phase B")
 LAUGHS = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
     for i in range(8)
@@ -106,7 +105,6 @@ def duck_folder(tmp_path: Path) -> tuple[str, Path, sa.Engine]:
 FORCE = ["force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes", "--now"]
 
 
-@PHASE_B
 @pytest.mark.parametrize("option", ["--log", "log --out"])
 def test_cli_refuses_the_database_as_its_log(
     duck_folder: tuple[str, Path, sa.Engine], option: str
@@ -125,7 +123,6 @@ def test_cli_refuses_the_database_as_its_log(
     assert dbfile.stat().st_size > 0 and state(engine) == before
 
 
-@PHASE_B
 def test_cli_refuses_a_fifo_log_without_hanging(
     engine: sa.Engine, backend: str, tmp_path: Path
 ) -> None:
@@ -140,7 +137,6 @@ def test_cli_refuses_a_fifo_log_without_hanging(
     assert state(engine) == before
 
 
-@PHASE_B
 def test_cli_refuses_a_detailed_log_that_cannot_be_created(
     engine: sa.Engine, backend: str, tmp_path: Path
 ) -> None:

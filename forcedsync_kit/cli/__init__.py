@@ -105,9 +105,15 @@ def cli(debug: bool) -> None:
     """
     if debug:
         package = logging.getLogger("forcedsync_kit")
+        level = package.level
         package.setLevel(logging.DEBUG)
-        if VERBOSE_HANDLER not in package.handlers:
-            package.addHandler(VERBOSE_HANDLER)
+        package.addHandler(VERBOSE_HANDLER)
+
+        def restore() -> None:  # for the next command of this process (tests)
+            package.removeHandler(VERBOSE_HANDLER)
+            package.setLevel(level)
+
+        click.get_current_context().call_on_close(restore)
 
 
 for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):

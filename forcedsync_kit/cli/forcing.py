@@ -95,11 +95,13 @@ def write_run_log(engine: Engine, done: ForceResult, log: str | None) -> str | N
     )
     if target is None:
         return None
+    option = "--log" if log else "the detailed log"
     try:
-        with outputs.atomic_writer(target, engine, option="--log") as fh:
+        with outputs.atomic_writer(target, engine, option=option) as fh:
             runlog.write_log(engine, done.run_id, fh, details=done.criteria.flgtrcdet)
     except (OSError, OutputPathError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        reason = str(reason).removesuffix("; nothing was written.")
         raise LogNotWrittenError(
             done.run_id,
             f"Run {done.run_id} was committed ({n(done.written)} record(s) marked R), "
