@@ -112,6 +112,8 @@ def check_output_path(
     target = Path(path).expanduser()
     if str(path).strip() == "":
         raise _refuse(option, path, "is empty: give a file name")
+    if "\x00" in str(path):
+        raise _refuse(option, path, "holds a NUL byte")
     for db_file in database_files(database):
         if _same_file(target, db_file):
             raise _refuse(option, path, "is the database itself")
@@ -228,6 +230,8 @@ def check_output_dir(
     where = Path(folder).expanduser()
     if str(folder).strip() == "":
         raise _refuse(option, folder, "is empty: give a folder name")
+    if "\x00" in str(folder):
+        raise _refuse(option, folder, "holds a NUL byte")
     for db_file in database_files(database):
         if _same_file(where, db_file):
             raise _refuse(option, folder, "is the database itself")

@@ -1,7 +1,7 @@
 """Issue 14: output paths, parameters files and edge values, refused in one sentence.
 
-Library-level tests run now; the command-line tests marked ``xfail(strict=True)`` need
-the checks wired into the CLI (phase B) and must start passing then.
+Library-level tests, and the command-line checks of output paths (wired in phase B);
+tests/test_hardening_cli.py covers exit codes and the truth after a commit.
 """
 
 from __future__ import annotations
