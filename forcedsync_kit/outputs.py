@@ -27,6 +27,8 @@ from .errors import OutputPathError
 
 #: The implicit detailed log of a FLGTRCDET run, in the current folder.
 IMPLICIT_LOG = "forcedsync-{run_id}.log"
+#: Longest file name and path, in bytes (Linux, macOS and Windows accept these).
+NAME_MAX, PATH_MAX = 255, 4096
 
 
 def database_files(target: Engine | Connection | URL | str | None) -> list[Path]:
@@ -51,6 +53,17 @@ def database_files(target: Engine | Connection | URL | str | None) -> list[Path]
         return []
     path = Path(str(url.database)).expanduser().resolve()
     return [path, path.with_name(path.name + ".wal")]
+
+
+def _too_long(path: Path) -> bool:
+    """A name the file system refuses: a part over NAME_MAX or the whole over PATH_MAX
+    bytes, or text that is no file name at all (a lone surrogate)."""
+    try:
+        parts = [os.fsencode(part) for part in path.parts]
+        whole = os.fsencode(path)
+    except UnicodeError:
+        return True
+    return len(whole) >= PATH_MAX or any(len(part) > NAME_MAX for part in parts)
 
 
 def _refuse(option: str, path: str | Path, problem: str) -> OutputPathError:
@@ -114,6 +127,8 @@ def check_output_path(
         raise _refuse(option, path, "is empty: give a file name")
     if "\x00" in str(path):
         raise _refuse(option, path, "holds a NUL byte")
+    if _too_long(target):
+        raise _refuse(option, path, "is too long a name for the file system")
     for db_file in database_files(database):
         if _same_file(target, db_file):
             raise _refuse(option, path, "is the database itself")
