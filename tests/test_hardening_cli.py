@@ -379,3 +379,25 @@ def test_demo_into_a_folder_with_data_suggests_replace(
     err = one_error_line(res)
     assert "--replace" in err and "replace=True" not in err
     assert state(engine) == before
+
+
+# -- job --output ---------------------------------------------------------------------
+
+
+def test_job_output_files_are_checked_before_the_notebook_runs(
+    duck: tuple[str, Path, sa.Engine], tmp_path: Path
+) -> None:
+    url, dbfile, engine = duck
+    before = state(engine)
+    out = tmp_path / "job"
+    out.mkdir()
+    os.mkfifo(out / "summary.json")
+    res = run("job", "--db", url, "--operator", "ADMIN", "-p", "SELTSK=1",
+              "--commit", "--output", str(out))  # fmt: skip
+    assert res.exit_code == 1, res.output
+    assert "summary.json" in one_error_line(res) and "not a regular file" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    res = run("job", "--db", url, "--operator", "ADMIN", "-p", "SELTSK=1",
+              "--commit", "--output", str(dbfile))  # fmt: skip
+    assert res.exit_code == 2 and "is a file" in res.stderr  # a usage error
+    assert dbfile.stat().st_size > 0 and state(engine) == before
