@@ -32,6 +32,9 @@ LAUGHS = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".
     for i in range(8)
 )
 
+#: This interpreter's import path, absolute (a child may start in a deleted folder).
+PYTHONPATH = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
+
 
 def folder(engine: sa.Engine) -> World:
     w = World(engine).base()
@@ -62,7 +65,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 30) -> tuple[int, 
         text=True,
         timeout=timeout,
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )
     return proc.returncode, proc.stderr
 
@@ -151,7 +154,7 @@ def test_cli_refuses_a_detailed_log_that_cannot_be_created(
          "-m", "forcedsync_kit", *FORCE, NOW.isoformat(), "--db", backend,
          "-p", "FLGTRCDET=1"],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )  # fmt: skip
     code, err = proc.returncode, proc.stderr
     assert code == 1 and "the detailed log" in err and err.count("\n") == 1, err

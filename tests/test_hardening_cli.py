@@ -29,6 +29,9 @@ from forcedsync_kit.marking import transaction
 CLOCK = NOW.isoformat()
 FORCE = ["force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes", "--now", CLOCK]
 
+#: This interpreter's import path, absolute (a child may start in a deleted folder).
+PYTHONPATH = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
+
 
 def folder(engine: sa.Engine) -> World:
     w = World(engine).base()
@@ -89,7 +92,7 @@ def test_a_log_failing_after_the_commit_exits_3_with_the_run_id(
     err = one_error_line(res)
     (run_id, _), *others = runs_of(engine, "FORCE")
     assert not others
-    assert f"Run {run_id} was committed" in err and "No space left" in err
+    assert f"run {run_id} was committed" in err and "No space left" in err
     assert f"forcedsync log --run {run_id}" in err
     assert to_write == 2 and r_rows(engine) == to_write
     assert not log.exists()
@@ -205,7 +208,7 @@ def test_a_not_null_column_added_by_another_program_is_one_line(
     proc = subprocess.run(
         [sys.executable, "-m", "forcedsync_kit", *FORCE, "--db", backend],
         capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr
@@ -215,7 +218,7 @@ def test_a_not_null_column_added_by_another_program_is_one_line(
     verbose = subprocess.run(
         [sys.executable, "-m", "forcedsync_kit", "-v", *FORCE, "--db", backend],
         capture_output=True, text=True, timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )  # fmt: skip
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr
     assert verbose.stderr.rstrip().splitlines()[-1].startswith("Error: ")
@@ -346,7 +349,7 @@ def test_sync_killed_then_run_again_leaves_no_work_folder(
     url, _, engine = duck
     marking.force(engine, Criteria(seltsk=True), operator="ADMIN", now=NOW)
     out = tmp_path / "outlook"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     script = (
         "import os, signal, sys\n"
         "from forcedsync_kit import outlook\n"

@@ -104,7 +104,7 @@ def write_run_log(engine: Engine, done: ForceResult, log: str | None) -> str | N
         reason = str(reason).removesuffix("; nothing was written.")
         raise LogNotWrittenError(
             done.run_id,
-            f"Run {done.run_id} was committed ({n(done.written)} record(s) marked R), "
+            f"run {done.run_id} was committed ({n(done.written)} record(s) marked R), "
             f"but its log could not be written to {cut_path(target)}: {reason}; get "
             f"it with 'forcedsync log --run {done.run_id} --out FILE'.",
         ) from None
