@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -207,8 +208,24 @@ def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunCo
             selection for a user without a rep or a sales function.
     """
     op = check_operator(conn, operator)
-    u = s.autilis
     target = criteria.user or op
+    trow = target_user(conn, target)
+    company = check_company(conn, criteria.cpy or (trow.cpy or "").strip(), target)
+    if not folder_flag(conn, "CRMSYNC"):
+        raise UserResolutionError(
+            "CRMSYNC",
+            NO,
+            "Outlook synchronization is off in this folder (parameter CRMSYNC=1).",
+        )
+    ctx = _crm(conn, operator=op, user=target, company=company, name=trow.nomusr)
+    if criteria.needs_rep:
+        check_sales_rep(conn, ctx)
+    return ctx
+
+
+def target_user(conn: Connection, target: str) -> sa.Row[Any]:
+    """USER's AUTILIS row; it must exist and have an Outlook setup (SYNCPAR)."""
+    u = s.autilis
     trow = conn.execute(sa.select(u).where(u.c.codusr == target)).first()
     if trow is None:
         raise UserResolutionError(
@@ -225,7 +242,11 @@ def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunCo
             f"USER={target!r} has no Outlook synchronization setup (SYNCPAR): "
             f"create it with GESSYP first.",
         )
-    company = criteria.cpy or (trow.cpy or "").strip()
+    return trow
+
+
+def check_company(conn: Connection, company: str, target: str) -> str:
+    """CPY (given, else USER's default company); it must be a company of the folder."""
     if not company:
         raise UserResolutionError(
             "CPY", company, f"CPY is empty and USER={target!r} has no default company."
@@ -235,38 +256,35 @@ def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunCo
         raise UserResolutionError(
             "CPY", company, f"CPY={company!r} is not a company of this folder."
         )
-    if not folder_flag(conn, "CRMSYNC"):
+    return company
+
+
+def check_sales_rep(conn: Connection, ctx: RunContext) -> None:
+    """A sales selection needs USER's rep (AUSCRMF, in SALESREP), a sales function."""
+    target = ctx.user
+    if not ctx.rep:
         raise UserResolutionError(
-            "CRMSYNC",
-            NO,
-            "Outlook synchronization is off in this folder (parameter CRMSYNC=1).",
+            "AUSCRMF",
+            "",
+            f"USER={target!r} has no sales rep (parameter AUSCRMF), so contacts, "
+            f"tasks, calls and appointments of 'my rep' cannot be selected.",
         )
-    ctx = _crm(conn, operator=op, user=target, company=company, name=trow.nomusr)
-    if criteria.needs_rep:
-        if not ctx.rep:
-            raise UserResolutionError(
-                "AUSCRMF",
-                "",
-                f"USER={target!r} has no sales rep (parameter AUSCRMF), so contacts, "
-                f"tasks, calls and appointments of 'my rep' cannot be selected.",
-            )
-        if ctx.crm_function not in SALES_FUNCTIONS:
-            raise UserResolutionError(
-                "AUSCRMA",
-                ctx.crm_function,
-                f"USER={target!r} has CRM function AUSCRMA={ctx.crm_function}, not a "
-                f"sales function (1-4), so a sales selection is not allowed.",
-            )
-        r = s.salesrep
-        known = conn.execute(sa.select(r.c.repnum).where(r.c.repnum == ctx.rep)).first()
-        if known is None:
-            raise UserResolutionError(
-                "AUSCRMF",
-                ctx.rep,
-                f"USER={target!r} has sales rep AUSCRMF={ctx.rep!r}, which is not a "
-                f"sales rep of this folder (SALESREP).",
-            )
-    return ctx
+    if ctx.crm_function not in SALES_FUNCTIONS:
+        raise UserResolutionError(
+            "AUSCRMA",
+            ctx.crm_function,
+            f"USER={target!r} has CRM function AUSCRMA={ctx.crm_function}, not a "
+            f"sales function (1-4), so a sales selection is not allowed.",
+        )
+    r = s.salesrep
+    known = conn.execute(sa.select(r.c.repnum).where(r.c.repnum == ctx.rep)).first()
+    if known is None:
+        raise UserResolutionError(
+            "AUSCRMF",
+            ctx.rep,
+            f"USER={target!r} has sales rep AUSCRMF={ctx.rep!r}, which is not a "
+            f"sales rep of this folder (SALESREP).",
+        )
 
 
 @dataclass(frozen=True, slots=True)

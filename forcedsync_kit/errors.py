@@ -124,3 +124,12 @@ class MappingError(FieldValueError):
 
 class ServeError(ForcedSyncError):
     """The dashboard cannot be served as asked (listening address, identity source)."""
+
+
+class FolderNotEmptyError(BackendError):
+    """The demo would be built into a database whose X3 table ``table`` holds rows."""
+
+    def __init__(self, table: str, database: str, message: str) -> None:
+        super().__init__(message)
+        self.table = table
+        self.database = database

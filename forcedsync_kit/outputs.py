@@ -16,7 +16,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +27,8 @@ from .errors import OutputPathError
 
 #: The implicit detailed log of a FLGTRCDET run, in the current folder.
 IMPLICIT_LOG = "forcedsync-{run_id}.log"
+#: Longest file name and path, in bytes (Linux, macOS and Windows accept these).
+NAME_MAX, PATH_MAX = 255, 4096
 
 
 def database_files(target: Engine | Connection | URL | str | None) -> list[Path]:
@@ -51,6 +53,17 @@ def database_files(target: Engine | Connection | URL | str | None) -> list[Path]
         return []
     path = Path(str(url.database)).expanduser().resolve()
     return [path, path.with_name(path.name + ".wal")]
+
+
+def _too_long(path: Path) -> bool:
+    """A name the file system refuses: a part over NAME_MAX or the whole over PATH_MAX
+    bytes, or text that is no file name at all (a lone surrogate)."""
+    try:
+        parts = [os.fsencode(part) for part in path.parts]
+        whole = os.fsencode(path)
+    except UnicodeError:
+        return True
+    return len(whole) >= PATH_MAX or any(len(part) > NAME_MAX for part in parts)
 
 
 def _refuse(option: str, path: str | Path, problem: str) -> OutputPathError:
@@ -112,6 +125,10 @@ def check_output_path(
     target = Path(path).expanduser()
     if str(path).strip() == "":
         raise _refuse(option, path, "is empty: give a file name")
+    if "\x00" in str(path):
+        raise _refuse(option, path, "holds a NUL byte")
+    if _too_long(target):
+        raise _refuse(option, path, "is too long a name for the file system")
     for db_file in database_files(database):
         if _same_file(target, db_file):
             raise _refuse(option, path, "is the database itself")
@@ -207,3 +224,34 @@ def atomic_text(
     with atomic_writer(path, database, option=option) as fh:
         fh.write(text)
     return Path(path).expanduser()
+
+
+def check_output_dir(
+    folder: str | Path,
+    names: Iterable[str],
+    database: Engine | Connection | URL | str | None = None,
+    *,
+    option: str = "--out",
+) -> Path:
+    """Refuse an output folder, and the files ``names`` in it, before anything runs.
+
+    The folder may not exist yet (its nearest existing folder must then be writable);
+    if it exists it must be a folder, not the database, and each named file in it is
+    checked as ``check_output_path`` does (not the database, a FIFO or a folder).
+
+    Raises:
+        OutputPathError: naming the folder or the file.
+    """
+    where = Path(folder).expanduser()
+    if str(folder).strip() == "":
+        raise _refuse(option, folder, "is empty: give a folder name")
+    if "\x00" in str(folder):
+        raise _refuse(option, folder, "holds a NUL byte")
+    for db_file in database_files(database):
+        if _same_file(where, db_file):
+            raise _refuse(option, folder, "is the database itself")
+    if os.path.lexists(where) and not where.is_dir():
+        raise _refuse(option, folder, "is not a folder")
+    for name in names:
+        check_output_path(where / name, database, option=option)
+    return where

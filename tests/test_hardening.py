@@ -1,7 +1,7 @@
 """Issue 14: output paths, parameters files and edge values, refused in one sentence.
 
-Library-level tests run now; the command-line tests marked ``xfail(strict=True)`` need
-the checks wired into the CLI (phase B) and must start passing then.
+Library-level tests, and the command-line checks of output paths (wired in phase B);
+tests/test_hardening_cli.py covers exit codes and the truth after a commit.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from forcedsync_kit.errors import CriteriaError, ForcedSyncError, OutputPathErro
 from forcedsync_kit.outputs import check_implicit_log, check_output_path
 from forcedsync_kit.safeload import load_params_file
 
-PHASE_B = pytest.mark.xfail(strict=True, reason="wired in phase B")
 LAUGHS = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]\n"
     for i in range(8)
 )
+
+#: This interpreter's import path, absolute (a child may start in a deleted folder).
+PYTHONPATH = os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
 
 
 def folder(engine: sa.Engine) -> World:
@@ -63,7 +65,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 30) -> tuple[int, 
         text=True,
         timeout=timeout,
         cwd=cwd,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )
     return proc.returncode, proc.stderr
 
@@ -106,7 +108,6 @@ def duck_folder(tmp_path: Path) -> tuple[str, Path, sa.Engine]:
 FORCE = ["force", "--operator", "ADMIN", "-p", "SELTSK=1", "--yes", "--now"]
 
 
-@PHASE_B
 @pytest.mark.parametrize("option", ["--log", "log --out"])
 def test_cli_refuses_the_database_as_its_log(
     duck_folder: tuple[str, Path, sa.Engine], option: str
@@ -125,7 +126,6 @@ def test_cli_refuses_the_database_as_its_log(
     assert dbfile.stat().st_size > 0 and state(engine) == before
 
 
-@PHASE_B
 def test_cli_refuses_a_fifo_log_without_hanging(
     engine: sa.Engine, backend: str, tmp_path: Path
 ) -> None:
@@ -140,7 +140,6 @@ def test_cli_refuses_a_fifo_log_without_hanging(
     assert state(engine) == before
 
 
-@PHASE_B
 def test_cli_refuses_a_detailed_log_that_cannot_be_created(
     engine: sa.Engine, backend: str, tmp_path: Path
 ) -> None:
@@ -155,7 +154,7 @@ def test_cli_refuses_a_detailed_log_that_cannot_be_created(
          "-m", "forcedsync_kit", *FORCE, NOW.isoformat(), "--db", backend,
          "-p", "FLGTRCDET=1"],
         capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        env={**os.environ, "PYTHONPATH": PYTHONPATH},
     )  # fmt: skip
     code, err = proc.returncode, proc.stderr
     assert code == 1 and "the detailed log" in err and err.count("\n") == 1, err

@@ -2,19 +2,26 @@
 
 Exit codes: 0 success; 1 a refusal or error (one ``Error:`` line on stderr, nothing
 written); 2 a usage error; 3 something was written (a run committed, files exported)
-but a later step failed, as the ``Error:`` line says. ``-v/--debug`` shows the
-traceback of an unexpected exception instead of its one line.
+but a later step failed, as the ``Error:`` line says (also a run committed and then
+interrupted: the line gives its id). ``-v/--debug`` shows the traceback of an
+unexpected exception instead of its one line, and the library's log on stderr.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from ..errors import ForcedSyncError
+from ..errors import (
+    CommitUncertainError,
+    ForcedSyncError,
+    LogNotWrittenError,
+    RunCommittedError,
+)
 from .admin import dashboard, demo, init
 from .batch import job, sync
 from .forcing import force, preview, undo
@@ -35,8 +42,15 @@ class ToolkitGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except (RunCommittedError, CommitUncertainError, LogNotWrittenError) as exc:
+            # Written (or maybe written): exit 3, and the message names the run.
+            raise WrittenThenFailed(" ".join(str(exc).split())) from None
         except ForcedSyncError as exc:
-            raise _failure(ctx, str(exc)) from None
+            raise _failure(ctx, " ".join(str(exc).split())) from None
+        except KeyboardInterrupt:
+            if ctx.params.get("debug"):
+                raise
+            raise _interrupted(ctx) from None
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
@@ -44,6 +58,32 @@ class ToolkitGroup(click.Group):
             text = " ".join(str(exc).split())
             message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             raise _failure(ctx, f"{message} (-v shows the traceback).") from None
+
+
+def _interrupted(ctx: click.Context) -> click.ClickException:
+    """The truth after Ctrl-C: what was written, or that nothing was."""
+    written = ctx.meta.get(WRITTEN)
+    if written:
+        return WrittenThenFailed(f"Interrupted after {written}.")
+    return click.ClickException(
+        "Interrupted: nothing was written (a run in progress was rolled back)."
+    )
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to the current ``sys.stderr`` (click's test runner swaps it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+VERBOSE_HANDLER = _StderrHandler()
+VERBOSE_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
 
 def _failure(ctx: click.Context, message: str) -> click.ClickException:
@@ -64,7 +104,16 @@ def cli(debug: bool) -> None:
     Example: forcedsync preview --operator ADMIN -p SELTSK=1 -p TSKDATDEB=2026-01-01
     """
     if debug:
-        logging.getLogger("forcedsync_kit").setLevel(logging.DEBUG)
+        package = logging.getLogger("forcedsync_kit")
+        level = package.level
+        package.setLevel(logging.DEBUG)
+        package.addHandler(VERBOSE_HANDLER)
+
+        def restore() -> None:  # for the next command of this process (tests)
+            package.removeHandler(VERBOSE_HANDLER)
+            package.setLevel(level)
+
+        click.get_current_context().call_on_close(restore)
 
 
 for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):
@@ -72,10 +121,12 @@ for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboa
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console-script entry point."""
-    logging.basicConfig(
-        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    """Console-script entry point.
+
+    The library's log goes nowhere unless ``-v`` is given: a failure is the one
+    ``Error:`` line (Python's last-resort handler would print warnings and tracebacks).
+    """
+    logging.basicConfig(handlers=[logging.NullHandler()])
     cli.main(args=list(argv) if argv is not None else None, prog_name="forcedsync")
 
 

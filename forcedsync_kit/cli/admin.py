@@ -7,6 +7,7 @@ import sys
 import click
 
 from .. import db, present
+from ..errors import FolderNotEmptyError
 from .options import CONTEXT, db_option, mark_written, progress
 
 
@@ -46,9 +47,15 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
     from .. import demo as demo_data
 
     engine = db.connect(db_url)
-    summary = demo_data.build(
-        engine, scale=scale, seed=seed, replace=replace, progress=progress
-    )
+    try:
+        summary = demo_data.build(
+            engine, scale=scale, seed=seed, replace=replace, progress=progress
+        )
+    except FolderNotEmptyError as exc:
+        raise click.ClickException(
+            f"Database {exc.database!r} already holds X3 data (table {exc.table!r}): "
+            f"give another --db, or add --replace to delete every row first."
+        ) from None
     mark_written("the demo data was written")
     click.echo(
         f"Demo data in {db.masked(engine.url)} (scale {scale}, seed {seed}, "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import db, present
+from .. import db, outputs, present
 from ..clock import parse_clock
 from .options import (
     CONTEXT,
@@ -115,7 +115,9 @@ def sync(
     from .. import outlook
 
     clock = parse_clock(now) if now else None
-    result = outlook.synchronize(db.connect(db_url), user, out_dir, now=clock)
+    engine = db.connect(db_url)
+    outputs.check_output_dir(out_dir, outlook.OUTPUT_FILES, engine, option="--out")
+    result = outlook.synchronize(engine, user, out_dir, now=clock)
     mark_written(f"the queue of {user} was exported to {out_dir}")
     if as_json:
         click.echo(present.to_json(result))

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import click
 from sqlalchemy.engine import Engine
 
-from .. import db, marking, present, runlog
-from ..errors import CriteriaError
+from .. import db, marking, outputs, present, runlog
+from ..edges import cut_path
+from ..errors import LogNotWrittenError, OutputPathError
 from ..results import ForceResult, PreviewResult
 from .options import (
     CONTEXT,
-    WrittenThenFailed,
     build_criteria,
     criteria_options,
     db_option,
@@ -75,44 +72,42 @@ def preview(
         echo_lines(preview_lines(res))
 
 
-def check_writable(path: str) -> None:
-    """Refuse, before anything is written, a log file that cannot be created."""
-    target = Path(path)
-    try:
-        if target.is_dir():
-            raise IsADirectoryError(21, "Is a directory")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            with open(target, "a", encoding="utf-8"):
-                pass
-        else:  # probe the folder without leaving the log file behind
-            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".fsy-"):
-                pass
-    except OSError as exc:
-        raise CriteriaError(
-            "--log",
-            path,
-            f"--log {path} cannot be written ({exc.strerror or exc}); nothing was "
-            f"forced.",
-        ) from None
+def check_log(engine: Engine, log: str | None, details: bool) -> None:
+    """Refuse, before anything is written, a log that could not be written after.
+
+    ``--log`` is checked as an output path (never opened: a FIFO would block); with
+    FLGTRCDET and no ``--log`` the current folder must take ``forcedsync-<run>.log``.
+    """
+    if log:
+        outputs.check_output_path(log, engine, option="--log")
+    elif details:
+        outputs.check_implicit_log(engine)
 
 
-def _write_log(engine: Engine, done: ForceResult, log: str | None) -> str | None:
-    """Write the run's log where asked (FLGTRCDET: a default name); its path."""
+def write_run_log(engine: Engine, done: ForceResult, log: str | None) -> str | None:
+    """Write the run's log where asked (FLGTRCDET: a default name); its path.
+
+    Raises:
+        LogNotWrittenError: the run is committed but the file could not be written.
+    """
     target = log or (
-        f"forcedsync-{done.run_id}.log" if done.criteria.flgtrcdet else None
+        str(outputs.implicit_log_path(done.run_id)) if done.criteria.flgtrcdet else None
     )
-    if target:
-        try:
-            runlog.write_log(
-                engine, done.run_id, target, details=done.criteria.flgtrcdet
-            )
-        except OSError as exc:
-            raise WrittenThenFailed(
-                f"run {done.run_id} was committed ({n(done.written)} record(s) "
-                f"marked R), but its log could not be written to {target}: "
-                f"{exc.strerror or exc}; use 'forcedsync log --run {done.run_id}'."
-            ) from None
+    if target is None:
+        return None
+    option = "--log" if log else "the detailed log"
+    try:
+        with outputs.atomic_writer(target, engine, option=option) as fh:
+            runlog.write_log(engine, done.run_id, fh, details=done.criteria.flgtrcdet)
+    except (OSError, OutputPathError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        reason = str(reason).removesuffix("; nothing was written.")
+        raise LogNotWrittenError(
+            done.run_id,
+            f"run {done.run_id} was committed ({n(done.written)} record(s) marked R), "
+            f"but its log could not be written to {cut_path(target)}: {reason}; get "
+            f"it with 'forcedsync log --run {done.run_id} --out FILE'.",
+        ) from None
     return target
 
 
@@ -164,15 +159,14 @@ def force(
                 f"Nothing written: add --yes to force {n(res.to_write)} record(s)."
             )
         return
-    if log:
-        check_writable(log)
+    check_log(engine, log, criteria.flgtrcdet)
     done = marking.force(
         engine, criteria, operator=operator, now=now, progress=progress
     )
     mark_written(
         f"run {done.run_id} was committed ({n(done.written)} record(s) marked R)"
     )
-    target = _write_log(engine, done, log)
+    target = write_run_log(engine, done, log)
     if not as_json:
         echo_lines(_force_lines(done, target))
         return

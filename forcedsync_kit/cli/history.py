@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import db, present, runlog
+from .. import db, outputs, present, runlog
 from .options import CONTEXT, count_callback, db_option, echo_lines, json_option
 
 
@@ -37,7 +37,9 @@ def log(db_url: str | None, run_id: str, out: str | None) -> None:
     """
     engine = db.connect(db_url)
     if out:
-        lines = runlog.write_log(engine, run_id, out)
+        runlog.get_run(engine, run_id)  # an unknown run: refused, no file written
+        with outputs.atomic_writer(out, engine, option="--out") as fh:
+            lines = runlog.write_log(engine, run_id, fh)
         click.echo(f"{present.number(lines)} line(s) written to {out}")
     else:
         for line in runlog.iter_log_lines(engine, run_id):

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import db, schema
-from ..errors import BackendError, CriteriaError
+from ..errors import CriteriaError, FolderNotEmptyError
 from .base import (
     PER_SCALE,
     Array,
@@ -94,8 +94,9 @@ def build(
 
     Raises:
         CriteriaError: ``scale`` is not an integer >= 1.
-        BackendError: the X3 tables already hold data and ``replace`` is false
-            (nothing is written), or the database cannot be used.
+        FolderNotEmptyError: the X3 tables already hold data and ``replace`` is
+            false (nothing is written).
+        BackendError: the database cannot be used.
     """
     if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
         raise CriteriaError(
@@ -146,10 +147,13 @@ def _make_room(conn: Connection, *, replace: bool) -> None:
     if holding is None:
         return
     if not replace:
-        raise BackendError(
-            f"Database {db.masked(conn.engine.url)!r} already holds X3 data (table "
-            f"{holding!r}): build the demo into an empty database or pass "
-            f"replace=True to delete every row first."
+        where = db.masked(conn.engine.url)
+        raise FolderNotEmptyError(
+            holding,
+            where,
+            f"Database {where!r} already holds X3 data (table {holding!r}): build "
+            f"the demo into an empty database or pass replace=True to delete every "
+            f"row first.",
         )
     logger.info("demo: deleting the rows of every table first")
     for table in reversed(schema.metadata.sorted_tables):

@@ -10,12 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
-from .. import errors
+from .. import db, errors, outputs
 from ..criteria import PARAMETERS
 from ..errors import ForcedSyncError
-from .common import JOB_NOTEBOOK, NOTEBOOK_FILE, SUMMARY_FILE, JobError, text_or_none
+from .common import (
+    JOB_NOTEBOOK,
+    NOTEBOOK_FILE,
+    PREVIEW_LOG_FILE,
+    SUMMARY_FILE,
+    JobError,
+    text_or_none,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +134,21 @@ def _read_summary(summary_file: Path, target: Path) -> dict[str, Any]:
     return data
 
 
+def check_outputs(output_dir: str | Path, db_url: str | None) -> None:
+    """Refuse, before the kernel starts, an output folder whose files could not be
+    written (the database itself, a FIFO, a folder, read-only).
+
+    Raises:
+        OutputPathError: naming the folder or the file.
+    """
+    try:
+        database: URL | None = db.resolve_url(db_url)
+    except Exception:  # a bad URL: the kernel says so in its own words
+        database = None
+    names = (NOTEBOOK_FILE, SUMMARY_FILE, PREVIEW_LOG_FILE)
+    outputs.check_output_dir(output_dir, names, database, option="--output")
+
+
 def execute_job(
     params: Mapping[str, Any],
     *,
@@ -157,6 +179,7 @@ def execute_job(
             f"The job notebook {str(source)!r} is missing: 'forcedsync job' runs from "
             f"a source checkout installed with 'pip install -e .'."
         )
+    check_outputs(output_dir, db_url)
     out = Path(output_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     summary_file = out / SUMMARY_FILE

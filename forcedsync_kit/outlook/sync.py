@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,9 @@ from .staging import ACTIONS
 from .writer import OUTPUT_FILES
 
 logger = logging.getLogger(__name__)
+
+#: Start of the name of a synchronization's work folder inside ``out_dir``.
+WORK_PREFIX = ".forcedsync-sync-"
 
 
 class PendingCount(NamedTuple):
@@ -280,12 +285,48 @@ def _prepare_dir(path: Path) -> tuple[Path, Path]:
         )
     try:
         path.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".forcedsync-sync-", dir=path))
+        remove_stale_work_dirs(path)
+        work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=path))
     except OSError as exc:
         raise ForcedSyncError(
             f"Cannot write to output directory {str(path)!r}: {exc}."
         ) from None
     return path.resolve(), work
+
+
+def remove_stale_work_dirs(path: Path) -> list[Path]:
+    """Remove the work folders a killed synchronization left in ``path``; returns them.
+
+    A work folder is named ``.forcedsync-sync-<pid>-<random>``: it is stale when no
+    process ``<pid>`` runs on this machine. A folder without a process id (written
+    before it was part of the name) is stale when it is older than a day.
+    """
+    removed = []
+    for work in path.glob(f"{WORK_PREFIX}*"):
+        if work.is_dir() and not work.is_symlink() and _abandoned(work):
+            shutil.rmtree(work, ignore_errors=True)
+            removed.append(work)
+    if removed:
+        logger.info("removed %d stale work folder(s) in %s", len(removed), path)
+    return removed
+
+
+def _abandoned(work: Path) -> bool:
+    pid = work.name[len(WORK_PREFIX) :].split("-", 1)[0]
+    if not (pid.isascii() and pid.isdigit()):
+        try:
+            return time.time() - work.stat().st_mtime > 86_400
+        except OSError:
+            return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False
 
 
 def _check_user(conn: Connection, code: str) -> None:
