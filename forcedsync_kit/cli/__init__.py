@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..errors import ForcedSyncError
-from .admin import dashboard, demo, init
+from .admin import dashboard, demo, init, kernel
 from .batch import job, sync
 from .forcing import force, preview, undo
 from .history import log, runs
@@ -67,7 +67,9 @@ def cli(debug: bool) -> None:
         logging.getLogger("forcedsync_kit").setLevel(logging.DEBUG)
 
 
-for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):
+for _command in (
+    init, demo, preview, force, undo, runs, log, job, sync, dashboard, kernel
+):
     cli.add_command(_command)
 
 
