@@ -122,7 +122,10 @@ def dashboard(
 
 @click.group(context_settings=CONTEXT)
 def kernel() -> None:
-    """The Jupyter kernel 'forcedsync' that 'forcedsync job' runs its notebook on."""
+    """The Jupyter kernel 'forcedsync' that 'forcedsync job' runs its notebook on.
+
+    Example: forcedsync kernel install --sys-prefix
+    """
 
 
 @kernel.command(name="install", context_settings=CONTEXT)

@@ -1,0 +1,263 @@
+"""The built wheel, installed as a user would: non-editable, in a fresh venv, elsewhere.
+
+One test, in order (a second venv would double the install time): build the wheel
+from a copy of this checkout, install it core-only with ``-c constraints.txt`` in a
+virtual environment under a temporary folder, and run ``demo``, ``preview`` and
+``force`` from another temporary folder with no Jupyter package importable; then
+add ``[ui,jobs]`` to the same venv, install the named kernel, run ``forcedsync job``
+(preview, then commit) and serve ``forcedsync dashboard``. pip uses the machine's
+configuration and cache, as ``make install`` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+from browser_helpers import free_port
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+CONSTRAINTS = ROOT / "constraints.txt"
+JUPYTER = ("ipywidgets", "ipydatagrid", "voila", "papermill", "ipykernel", "jupyterlab")
+CRITERIA = ["-p", "SELTSK=1"]
+R_ROWS = (
+    "select count(*) from syncdata "
+    "where sydatttyp = 'R' and sydusr = 'ADMIN' and sydtyp = 'TSK'"
+)
+#: The environment of the installed tool: nothing of this checkout or session.
+DROP = ("PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH", "JUPYTERHUB_USER", "PYTHONHOME")
+
+
+def clean_env() -> dict[str, str]:
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in DROP and not k.startswith("FORCEDSYNC_")
+    }
+
+
+def run(
+    cmd: list[str], cwd: Path, timeout: float = 300, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=clean_env(), capture_output=True, text=True, timeout=timeout
+    )
+    if check:
+        assert proc.returncode == 0, (cmd, proc.stdout[-2000:], proc.stderr[-2000:])
+    return proc
+
+
+def build_wheel(tmp: Path) -> Path:
+    """``pip wheel --no-deps`` of a copy of the checkout (the build writes build/)."""
+    src = tmp / "src"
+    ignore = shutil.ignore_patterns(
+        ".venv",
+        ".git",
+        "*.duckdb",
+        ".nbval",
+        "build",
+        "*.egg-info",
+        "__pycache__",
+        ".*_cache",
+        "out",
+    )
+    shutil.copytree(ROOT, src, symlinks=True, ignore=ignore)
+    dist = tmp / "dist"
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(src)],
+        cwd=tmp,
+    )
+    wheels = list(dist.glob("forcedsync-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def pip_install(venv: Path, requirement: str, cwd: Path) -> float:
+    """Install with the constraints file, as make does; return the seconds taken."""
+    start = time.monotonic()
+    run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-c",
+            str(CONSTRAINTS),
+            requirement,
+        ],
+        cwd=cwd,
+        timeout=900,
+    )
+    return time.monotonic() - start
+
+
+def r_rows(db: Path) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.sql(R_ROWS).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def check_core(venv: Path, work: Path) -> None:
+    """demo, preview and force with only the core installed; extras refused."""
+    fsync = str(venv / "bin" / "forcedsync")
+    python = str(venv / "bin" / "python")
+    where = run(
+        [python, "-c", "import forcedsync_kit; print(forcedsync_kit.__file__)"],
+        cwd=work,
+    ).stdout.strip()
+    assert where.startswith(str(venv)), where  # the installed copy, not the checkout
+    probe = (
+        "import importlib.util as u, sys; "
+        "print([m for m in sys.argv[1:] if u.find_spec(m)])"
+    )
+    assert (
+        run([python, "-c", probe, *JUPYTER, "psycopg"], cwd=work).stdout.strip() == "[]"
+    )
+    db = work / "demo.duckdb"
+    run([fsync, "demo", "--db", str(db)], cwd=work)
+    preview = json.loads(
+        run(
+            [
+                fsync,
+                "preview",
+                "--db",
+                "demo.duckdb",
+                "--operator",
+                "ADMIN",
+                *CRITERIA,
+                "--json",
+                "--page-size",
+                "1",
+            ],
+            cwd=work,
+        ).stdout
+    )
+    to_write = sum(c["insert"] + c["supersede"] for c in preview["counts"].values())
+    assert to_write > 0
+    before = r_rows(db)
+    forced = run(
+        [
+            fsync,
+            "force",
+            "--db",
+            "demo.duckdb",
+            "--operator",
+            "ADMIN",
+            *CRITERIA,
+            "--yes",
+        ],
+        cwd=work,
+    )
+    assert f"{to_write} record(s) marked R" in forced.stdout.replace(",", "")
+    after = r_rows(db)
+    assert after > before and after >= to_write
+    for args, extra in (
+        (["dashboard", "--db", "demo.duckdb", "--demo"], "ui"),
+        (["job", "--db", "demo.duckdb", "--output", "o", *CRITERIA], "jobs"),
+        (["kernel", "install"], "jobs"),
+    ):
+        proc = run([fsync, *args], cwd=work, check=False)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 1 and len(lines) == 1, (args, proc.stderr)
+        assert f"install forcedsync[{extra}]" in lines[0]
+    assert r_rows(db) == after and not (work / "o").exists()
+
+
+def check_job(venv: Path, work: Path) -> None:
+    """The named kernel, then ``forcedsync job`` preview and commit."""
+    fsync = str(venv / "bin" / "forcedsync")
+    run([fsync, "kernel", "install", "--sys-prefix"], cwd=work)
+    spec = venv / "share" / "jupyter" / "kernels" / "forcedsync" / "kernel.json"
+    assert json.loads(spec.read_text())["argv"][0] == str(venv / "bin" / "python")
+    db = work / "job.duckdb"
+    run([fsync, "demo", "--db", str(db)], cwd=work)
+    before = r_rows(db)
+    base = [
+        fsync,
+        "job",
+        "--db",
+        "job.duckdb",
+        "--operator",
+        "ADMIN",
+        *CRITERIA,
+        "--timeout",
+        "300",
+    ]
+    run([*base, "--output", "preview"], cwd=work)
+    seen = json.loads((work / "preview" / "summary.json").read_text())
+    assert seen["commit"] is False and seen["to_write"] > 0
+    assert r_rows(db) == before
+    run([*base, "--commit", "--output", "commit"], cwd=work)
+    done = json.loads((work / "commit" / "summary.json").read_text())
+    assert done["commit"] is True and done["written"] == seen["to_write"]
+    assert r_rows(db) > before and (work / "commit" / "job.ipynb").is_file()
+
+
+def check_dashboard(venv: Path, work: Path) -> None:
+    """``forcedsync dashboard --demo`` answers 200 with the packaged notebook."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(venv / "bin" / "forcedsync"),
+            "dashboard",
+            "--db",
+            "demo.duckdb",
+            "--demo",
+            "--port",
+            str(port),
+        ],
+        cwd=work,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline, body, status = time.monotonic() + 180, "", 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/", timeout=120
+                ) as r:
+                    status, body = r.status, r.read().decode("utf-8", "replace")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(1)
+        assert status == 200, proc.poll()
+        assert "Forced synchronization (FUNSYD6)" in body  # the packaged notebook
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_wheel_installs_core_then_ui_and_jobs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    tmp = tmp_path_factory.mktemp("wheel")
+    assert not tmp.is_relative_to(ROOT)
+    wheel = build_wheel(tmp)
+    venv, work = tmp / "venv", tmp / "work"
+    work.mkdir()
+    run([sys.executable, "-m", "venv", str(venv)], cwd=tmp)
+    core = pip_install(venv, str(wheel), work)
+    check_core(venv, work)
+    extras = pip_install(venv, f"{wheel}[ui,jobs]", work)
+    check_job(venv, work)
+    check_dashboard(venv, work)
+    print(f"wheel install: core {core:.0f} s, [ui,jobs] {extras:.0f} s")
