@@ -4,9 +4,10 @@ One test, in order (a second venv would double the install time): build the whee
 from a copy of this checkout, install it core-only with ``-c constraints.txt`` in a
 virtual environment under a temporary folder, and run ``demo``, ``preview`` and
 ``force`` from another temporary folder with no Jupyter package importable; then
-add ``[ui,jobs]`` to the same venv, install the named kernel, run ``forcedsync job``
-(preview, then commit) and serve ``forcedsync dashboard``. pip uses the machine's
-configuration and cache, as ``make install`` does.
+add ``[jobs]`` (what a scheduled worker needs) to the same venv, install the named
+kernel and run ``forcedsync job`` (preview, then commit); then add ``[ui]`` and serve
+``forcedsync dashboard``. pip uses the machine's configuration and cache, as ``make
+install`` does.
 """
 
 from __future__ import annotations
@@ -83,9 +84,8 @@ def build_wheel(tmp: Path) -> Path:
     return wheels[0]
 
 
-def pip_install(venv: Path, requirement: str, cwd: Path) -> float:
-    """Install with the constraints file, as make does; return the seconds taken."""
-    start = time.monotonic()
+def pip_install(venv: Path, requirement: str, cwd: Path) -> None:
+    """Install with the constraints file, as make does."""
     run(
         [
             str(venv / "bin" / "python"),
@@ -100,14 +100,24 @@ def pip_install(venv: Path, requirement: str, cwd: Path) -> float:
         cwd=cwd,
         timeout=900,
     )
-    return time.monotonic() - start
 
 
 def r_rows(db: Path) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
-        row = con.sql(R_ROWS).fetchone()
+        row = con.execute(R_ROWS).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def importable(venv: Path, work: Path, modules: tuple[str, ...]) -> list[str]:
+    """The ``modules`` the venv's Python finds."""
+    probe = (
+        "import importlib.util as u, sys; "
+        "print(','.join(m for m in sys.argv[1:] if u.find_spec(m)))"
+    )
+    python = str(venv / "bin" / "python")
+    out = run([python, "-c", probe, *modules], cwd=work).stdout.strip()
+    return out.split(",") if out else []
 
 
 def check_core(venv: Path, work: Path) -> None:
@@ -119,13 +129,7 @@ def check_core(venv: Path, work: Path) -> None:
         cwd=work,
     ).stdout.strip()
     assert where.startswith(str(venv)), where  # the installed copy, not the checkout
-    probe = (
-        "import importlib.util as u, sys; "
-        "print([m for m in sys.argv[1:] if u.find_spec(m)])"
-    )
-    assert (
-        run([python, "-c", probe, *JUPYTER, "psycopg"], cwd=work).stdout.strip() == "[]"
-    )
+    assert importable(venv, work, (*JUPYTER, "psycopg")) == []
     db = work / "demo.duckdb"
     run([fsync, "demo", "--db", str(db)], cwd=work)
     preview = json.loads(
@@ -251,13 +255,36 @@ def test_wheel_installs_core_then_ui_and_jobs(
 ) -> None:
     tmp = tmp_path_factory.mktemp("wheel")
     assert not tmp.is_relative_to(ROOT)
+    times = Timer()
     wheel = build_wheel(tmp)
+    times.lap("build the wheel")
     venv, work = tmp / "venv", tmp / "work"
     work.mkdir()
     run([sys.executable, "-m", "venv", str(venv)], cwd=tmp)
-    core = pip_install(venv, str(wheel), work)
+    pip_install(venv, str(wheel), work)
+    times.lap("venv + core install")
     check_core(venv, work)
-    extras = pip_install(venv, f"{wheel}[ui,jobs]", work)
+    times.lap("core: demo, preview, force")
+    pip_install(venv, f"{wheel}[jobs]", work)
+    times.lap("[jobs] install")
+    assert importable(venv, work, ("voila", "ipywidgets")) == []  # [jobs] alone
     check_job(venv, work)
+    times.lap("kernel install, job preview + commit")
+    pip_install(venv, f"{wheel}[ui,jobs]", work)
+    times.lap("[ui,jobs] install")
     check_dashboard(venv, work)
-    print(f"wheel install: core {core:.0f} s, [ui,jobs] {extras:.0f} s")
+    times.lap("dashboard served")
+    print("\n" + "; ".join(times.laps))
+
+
+class Timer:
+    """Seconds per step, printed with ``-s`` (the figures in the report)."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.laps: list[str] = []
+
+    def lap(self, what: str) -> None:
+        now = time.monotonic()
+        self.laps.append(f"{what} {now - self.start:.0f} s")
+        self.start = now
