@@ -19,6 +19,7 @@ import ipaddress
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -258,6 +259,8 @@ def serve(
     prefix = f"/{base_url.strip('/')}/" if base_url and base_url.strip("/") else "/"
     print(f"forcedsync dashboard: http://{host}:{port}{prefix}", flush=True)
     try:
+        # A service manager stops with SIGTERM: stop Voila too, as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
@@ -267,3 +270,8 @@ def serve(
             proc.kill()
             proc.wait()
         return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handler of ``serve``: leave through its Ctrl-C path."""
+    raise KeyboardInterrupt

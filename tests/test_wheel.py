@@ -12,9 +12,11 @@ install`` does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -210,44 +212,72 @@ def check_job(venv: Path, work: Path) -> None:
     assert r_rows(db) > before and (work / "commit" / "job.ipynb").is_file()
 
 
-def check_dashboard(venv: Path, work: Path) -> None:
-    """``forcedsync dashboard --demo`` answers 200 with the packaged notebook."""
+def serves_dashboard(cmd: list[str], path: str, work: Path, **env: str) -> None:
+    """Start ``cmd`` (a server on ``PORT``), GET ``path``: 200 with the notebook."""
     port = free_port()
     proc = subprocess.Popen(
-        [
-            str(venv / "bin" / "forcedsync"),
-            "dashboard",
-            "--db",
-            "demo.duckdb",
-            "--demo",
-            "--port",
-            str(port),
-        ],
+        [a.replace("PORT", str(port)) for a in cmd],
         cwd=work,
-        env=clean_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        env={**clean_env(), **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the server, Voila and kernels: one group
     )
     try:
         deadline, body, status = time.monotonic() + 180, "", 0
         while time.monotonic() < deadline and proc.poll() is None:
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/", timeout=120
-                ) as r:
+                url = f"http://127.0.0.1:{port}{path}"
+                with urllib.request.urlopen(url, timeout=120) as r:
                     status, body = r.status, r.read().decode("utf-8", "replace")
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(1)
-        assert status == 200, proc.poll()
+        assert status == 200, (cmd, proc.poll())
         assert "Forced synchronization (FUNSYD6)" in body  # the packaged notebook
+        proc.terminate()  # as a service manager stops it: Voila and kernels follow
+        proc.wait(timeout=60)
+        assert group_ends(proc.pid, 60), "processes left after SIGTERM"
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def group_ends(pgid: int, seconds: float) -> bool:
+    """True once no process of the group ``pgid`` is left (within ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def check_dashboard(venv: Path, work: Path) -> None:
+    """``forcedsync dashboard --demo``, then Voila as a Jupyter server extension."""
+    fsync = str(venv / "bin" / "forcedsync")
+    serves_dashboard(
+        [fsync, "dashboard", "--db", "demo.duckdb", "--demo", "--port", "PORT"],
+        "/",
+        work,
+    )
+    # JupyterHub's way: the person's Jupyter server renders a copy of the notebook.
+    python = str(venv / "bin" / "python")
+    code = "from forcedsync_kit import resources; print(resources.dashboards_dir())"
+    folder = Path(run([python, "-c", code], cwd=work).stdout.strip())
+    shutil.copy(folder / "dashboard.ipynb", work / "forcedsync.ipynb")
+    serves_dashboard(
+        [str(venv / "bin" / "jupyter"), "server", "--no-browser", "--port", "PORT",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+         f"--ServerApp.root_dir={work}"],
+        "/voila/render/forcedsync.ipynb",
+        work,
+        FORCEDSYNC_DB_URL=str(work / "demo.duckdb"),
+        JUPYTERHUB_USER="a.martin",
+    )  # fmt: skip
 
 
 def test_wheel_installs_core_then_ui_and_jobs(
