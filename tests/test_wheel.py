@@ -235,6 +235,7 @@ def serves_dashboard(cmd: list[str], path: str, work: Path, **env: str) -> None:
                 time.sleep(1)
         assert status == 200, (cmd, proc.poll())
         assert "Forced synchronization (FUNSYD6)" in body  # the packaged notebook
+        assert "error when executing" not in body  # Voila's line for a failed cell
         proc.terminate()  # as a service manager stops it: Voila and kernels follow
         proc.wait(timeout=60)
         assert group_ends(proc.pid, 60), "processes left after SIGTERM"
@@ -271,7 +272,7 @@ def check_dashboard(venv: Path, work: Path) -> None:
     shutil.copy(folder / "dashboard.ipynb", work / "forcedsync.ipynb")
     serves_dashboard(
         [str(venv / "bin" / "jupyter"), "server", "--no-browser", "--port", "PORT",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--allow-root",
          f"--ServerApp.root_dir={work}"],
         "/voila/render/forcedsync.ipynb",
         work,
