@@ -87,7 +87,7 @@ def build_wheel(tmp: Path) -> Path:
 
 
 def pip_install(venv: Path, requirement: str, cwd: Path) -> None:
-    """Install with the constraints file, as make does."""
+    """Install with the constraints file and pip's configuration, as make does."""
     run(
         [
             str(venv / "bin" / "python"),
@@ -95,6 +95,7 @@ def pip_install(venv: Path, requirement: str, cwd: Path) -> None:
             "pip",
             "install",
             "--quiet",
+            "--no-compile",  # the same files, without byte-compiling them all first
             "-c",
             str(CONSTRAINTS),
             requirement,
