@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The Jupyter kernel 'forcedsync' the job notebook runs on, installed in the venv.
+KERNEL := $(VENV)/share/jupyter/kernels/forcedsync/kernel.json
 DB ?= forcedsync.duckdb
 PORT ?= 8866
 NBVAL_DB := $(CURDIR)/.nbval/demo.duckdb
@@ -15,19 +17,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(KERNEL): $(STAMP)
+	$(PY) -m forcedsync_kit kernel install --sys-prefix > /dev/null
+
+install: $(STAMP) $(KERNEL)
 
 ## The whole suite: DuckDB and PostgreSQL tests, browser tests, then the notebooks.
-test: $(STAMP)
+test: $(STAMP) $(KERNEL)
 	$(PY) -m pytest tests -n 2 --timeout 900 -q
 	$(MAKE) --no-print-directory nbval
 
 ## Everything but the slow (browser, crash, large) tests.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(KERNEL)
 	$(PY) -m pytest tests -n 2 -m "not slow" -q
 
 ## Run every notebook with nbval against a fresh demo database.
-nbval: $(STAMP)
+nbval: $(STAMP) $(KERNEL)
 	rm -rf .nbval && mkdir -p .nbval
 	$(PY) -m forcedsync_kit demo --db $(NBVAL_DB) > /dev/null
 	FORCEDSYNC_DB_URL=$(NBVAL_DB) FORCEDSYNC_USER=ADMIN \

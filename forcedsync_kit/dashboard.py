@@ -1,14 +1,16 @@
 """Serve the Voila dashboard (``forcedsync dashboard``, ``make dashboard``).
 
 Voila reads ``voila.json`` from its working directory, so it is started in the
-repository's ``dashboards/`` folder. The database URL reaches the kernel through the
-environment (``FORCEDSYNC_DB_URL``), and so does where each browser session takes its
-login (``FORCEDSYNC_IDENTITY``, SPEC §7): a request header set by an authenticating
-proxy, the JupyterHub user of a single-user server, or, on a loopback address only,
-one fixed operator. The page uses the
-``forcedsync`` template found under ``dashboards/jupyter`` (put on ``JUPYTER_PATH``):
-Voila's lab template with its two Font Awesome links to a CDN removed, since the icons
-are bundled already and a dashboard on an intranet must not wait for the internet.
+package's ``resources/dashboards/`` folder (package data, found with
+``importlib.resources``; the repository's ``dashboards/`` links to it). The
+database URL reaches the kernel through the environment (``FORCEDSYNC_DB_URL``),
+and so does where each browser session takes its login (``FORCEDSYNC_IDENTITY``,
+SPEC §7): a request header set by an authenticating proxy, the JupyterHub user of a
+single-user server, or, on a loopback address only, one fixed operator. The page
+uses the ``forcedsync`` template found under ``dashboards/jupyter`` (put on
+``JUPYTER_PATH``): Voila's lab template with its two Font Awesome links to a CDN
+removed, since the icons are bundled already and a dashboard on an intranet must
+not wait for the internet. Serving needs the [ui] extra (Voila, the widgets).
 """
 
 from __future__ import annotations
@@ -17,21 +19,20 @@ import ipaddress
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import IO, Any
 
+from . import kernel, resources
 from .db import resolve_url
-from .errors import BackendError, ServeError, UserResolutionError
+from .errors import ServeError, UserResolutionError
 from .identity import IDENTITY_VARIABLE, check_login
 
 logger = logging.getLogger(__name__)
 
-#: The folder of the dashboard notebook and voila.json (the repository's dashboards/).
-DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
-#: The dashboard notebook, relative to ``DASHBOARDS``.
+#: The dashboard notebook, relative to ``resources.dashboards_dir()``.
 NOTEBOOK = "dashboard.ipynb"
 #: The Voila template served (dashboards/jupyter/voila/templates/forcedsync).
 TEMPLATE = "forcedsync"
@@ -156,7 +157,7 @@ def environment(
     env = dict(os.environ if base is None else base)
     url = resolve_url(db_url or env.get("FORCEDSYNC_DB_URL") or None)
     env["FORCEDSYNC_DB_URL"] = url.render_as_string(hide_password=False)
-    extra = str(DASHBOARDS / "jupyter")
+    extra = str(resources.dashboards_dir() / "jupyter")
     old = env.get("JUPYTER_PATH")
     env["JUPYTER_PATH"] = extra + (os.pathsep + old if old else "")
     for name in [n for n in env if n.startswith("HTTP_")]:
@@ -197,20 +198,17 @@ def launch(
         identity: from ``identity_setting`` (checked there, not here).
 
     Raises:
-        BackendError: the dashboards folder is missing (not a source checkout).
+        BackendError: the [ui] extra or the packaged dashboards folder is missing.
     """
-    if not (DASHBOARDS / NOTEBOOK).is_file():
-        raise BackendError(
-            f"The dashboard notebook {DASHBOARDS / NOTEBOOK} is missing: serve the "
-            f"dashboard from a source checkout installed with 'pip install -e .'."
-        )
+    kernel.require("ui", "forcedsync dashboard")
+    folder = resources.dashboards_dir()
     kind, _, value = (identity or "").partition(":")
     header = value if kind == "header" else None
     return subprocess.Popen(
         command(
             port, open_browser=open_browser, host=host, base_url=base_url, header=header
         ),
-        cwd=DASHBOARDS,
+        cwd=folder,
         env=environment(db_url, env, identity=identity, host=host),
         stdout=stdout,
         stderr=subprocess.STDOUT if stdout is not None else None,
@@ -246,8 +244,9 @@ def serve(
 
     Raises:
         ServeError: the address and identity sources do not fit (before starting).
-        BackendError: the dashboards folder is missing.
+        BackendError: the [ui] extra or the packaged dashboards folder is missing.
     """
+    kernel.require("ui", "forcedsync dashboard")
     identity = identity_setting(host, header=header, operator=operator, demo=demo)
     proc = launch(
         db_url,
@@ -260,6 +259,8 @@ def serve(
     prefix = f"/{base_url.strip('/')}/" if base_url and base_url.strip("/") else "/"
     print(f"forcedsync dashboard: http://{host}:{port}{prefix}", flush=True)
     try:
+        # A service manager stops with SIGTERM: stop Voila too, as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
@@ -269,3 +270,8 @@ def serve(
             proc.kill()
             proc.wait()
         return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handler of ``serve``: leave through its Ctrl-C path."""
+    raise KeyboardInterrupt

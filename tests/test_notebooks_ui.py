@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from forcedsync_kit import dashboard
+from forcedsync_kit import dashboard, resources
 from forcedsync_kit.fields import FIELDS, parameter_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,10 +51,11 @@ def test_notebook_is_thin(path: Path) -> None:
 
 
 def test_voila_settings_and_template() -> None:
-    conf = json.loads((dashboard.DASHBOARDS / "voila.json").read_text())
+    conf = json.loads((resources.dashboards_dir() / "voila.json").read_text())
     assert conf["VoilaConfiguration"]["strip_sources"] is True
     assert conf["VoilaConfiguration"]["show_tracebacks"] is False
-    template = dashboard.DASHBOARDS / "jupyter" / "voila" / "templates" / "forcedsync"
+    templates = resources.dashboards_dir() / "jupyter" / "voila" / "templates"
+    template = templates / "forcedsync"
     assert (template / "index.html.j2").is_file()
     cmd = dashboard.command(8999)
     assert "--Voila.port_retries=0" in cmd and "--Voila.ip=127.0.0.1" in cmd
@@ -67,7 +68,8 @@ def test_dashboard_environment_resolves_a_relative_duckdb_path(
     monkeypatch.chdir(tmp_path)
     env = dashboard.environment("demo.duckdb", base={"PATH": "/usr/bin"})
     assert env["FORCEDSYNC_DB_URL"] == f"duckdb:///{tmp_path / 'demo.duckdb'}"
-    assert env["JUPYTER_PATH"].split(":")[0] == str(dashboard.DASHBOARDS / "jupyter")
+    jupyter = resources.dashboards_dir() / "jupyter"
+    assert env["JUPYTER_PATH"].split(":")[0] == str(jupyter)
 
 
 def test_job_parameters_cell_is_generated_from_the_fields() -> None:

@@ -22,7 +22,7 @@ from ..errors import (
     LogNotWrittenError,
     RunCommittedError,
 )
-from .admin import dashboard, demo, init
+from .admin import dashboard, demo, init, kernel
 from .batch import job, sync
 from .forcing import force, preview, undo
 from .history import log, runs
@@ -116,7 +116,19 @@ def cli(debug: bool) -> None:
         click.get_current_context().call_on_close(restore)
 
 
-for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):
+for _command in (
+    init,
+    demo,
+    preview,
+    force,
+    undo,
+    runs,
+    log,
+    job,
+    sync,
+    dashboard,
+    kernel,
+):
     cli.add_command(_command)
 
 

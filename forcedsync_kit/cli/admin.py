@@ -125,3 +125,38 @@ def dashboard(
         demo=demo,
     )
     sys.exit(code)
+
+
+@click.group(context_settings=CONTEXT)
+def kernel() -> None:
+    """The Jupyter kernel 'forcedsync' that 'forcedsync job' runs its notebook on.
+
+    Example: forcedsync kernel install --sys-prefix
+    """
+
+
+@kernel.command(name="install", context_settings=CONTEXT)
+@click.option("--user", is_flag=True, help="Into your own Jupyter folder (~/.local).")
+@click.option(
+    "--sys-prefix",
+    is_flag=True,
+    help="Into this Python environment (the default).",
+)
+@click.option(
+    "--prefix",
+    metavar="PREFIX",
+    default=None,
+    help="Into PREFIX/share/jupyter/kernels (e.g. another Jupyter's environment).",
+)
+def kernel_install(user: bool, sys_prefix: bool, prefix: str | None) -> None:
+    """Install the kernelspec 'forcedsync', running this Python (needs [jobs]).
+
+    Example: forcedsync kernel install --sys-prefix
+    """
+    from ..kernel import KERNEL_NAME, install_kernel
+
+    folder = install_kernel(user=user, sys_prefix=sys_prefix, prefix=prefix)
+    mark_written(f"the kernel {KERNEL_NAME!r} was installed")
+    click.echo(
+        f"Installed the Jupyter kernel {KERNEL_NAME!r} ({sys.executable}) in {folder}"
+    )

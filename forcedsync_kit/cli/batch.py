@@ -45,6 +45,21 @@ def _committed_run(output_dir: str) -> None:
 )
 @operator_option
 @click.option("--now", metavar="ISO", help="Fix the run's clock (UTC).")
+@click.option(
+    "--kernel",
+    "kernel_name",
+    default="forcedsync",
+    show_default=True,
+    metavar="NAME",
+    help="Jupyter kernel to run on ('forcedsync kernel install' adds forcedsync).",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Stop the job when one cell runs longer (default: no limit).",
+)
 def job(
     db_url: str | None,
     params_file: str | None,
@@ -53,10 +68,13 @@ def job(
     output_dir: str,
     operator: str | None,
     now: str | None,
+    kernel_name: str,
+    timeout: int | None,
 ) -> None:
     """Run the job notebook headless with papermill; exit 1 if it raised.
 
     Example: forcedsync job --params nightly.yaml --commit --output runs/2026-11-29
+    --timeout 3600
     """
     from .. import job as jobs  # local: papermill is only needed here
 
@@ -69,6 +87,8 @@ def job(
             operator=operator,
             commit=commit,
             now=now,
+            kernel_name=kernel_name,
+            timeout=timeout,
         )
     except jobs.JobError as exc:
         if exc.notebook:

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from psycopg import sql as pgsql
 from sqlalchemy.engine import Connection
 
 from .. import db
@@ -54,6 +53,8 @@ class Loader:
             finally:
                 raw.unregister(self._VIEW)
         else:
+            from psycopg import sql as pgsql  # local: the [postgres] extra
+
             stmt = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
                 pgsql.Identifier(table.name),
                 pgsql.SQL(", ").join(pgsql.Identifier(c) for c in cols),

@@ -1,6 +1,7 @@
 """Headless scheduled runs: the logic behind the job notebook and ``forcedsync job``.
 
-The job notebook (``notebooks/forced_sync_job.ipynb``) holds every SPEC §3 parameter
+The job notebook (``forcedsync_kit/resources/forced_sync_job.ipynb``, shipped in the
+package; ``notebooks/`` links to it) holds every SPEC §3 parameter
 in its papermill ``parameters`` cell and calls two functions of this package:
 ``notebook_params`` collects the criteria from the notebook's namespace (refusing
 unknown upper-case names, as papermill only warns about them) and ``run_job`` previews

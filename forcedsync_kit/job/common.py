@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import marking
+from .. import marking, resources
 from ..criteria import PARAMETERS
 from ..errors import ForcedSyncError
 
-#: The job notebook of a source checkout (the package is installed editable).
-JOB_NOTEBOOK = (
-    Path(__file__).resolve().parents[2] / "notebooks" / "forced_sync_job.ipynb"
-)
+#: The job notebook shipped in the package (``forcedsync_kit/resources``).
+JOB_NOTEBOOK = resources.resource(resources.JOB_NOTEBOOK_NAME)
+#: The Jupyter kernel the job runs on (``forcedsync kernel install``).
+JOB_KERNEL = "forcedsync"
 #: The job's own parameters besides the criteria (papermill names).
 JOB_PARAMETERS: tuple[str, ...] = ("DB_URL", "OPERATOR", "COMMIT", "OUTPUT_DIR", "NOW")
 #: File names written into the output directory.

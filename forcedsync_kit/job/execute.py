@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 
-from .. import db, errors, outputs
+from .. import db, errors, kernel, outputs, resources
 from ..criteria import PARAMETERS
 from ..errors import ForcedSyncError
 from .common import (
-    JOB_NOTEBOOK,
+    JOB_KERNEL,
     NOTEBOOK_FILE,
     PREVIEW_LOG_FILE,
     SUMMARY_FILE,
@@ -93,7 +93,11 @@ def _kernel_url(db_url: str | None) -> tuple[str | None, str | None]:
 
 
 def _papermill(
-    source: Path, target: Path, parameters: dict[str, Any], **kwargs: Any
+    source: Path,
+    target: Path,
+    parameters: dict[str, Any],
+    timeout: float | None = None,
+    **kwargs: Any,
 ) -> None:
     import papermill as pm  # local: the kernel side never needs papermill
 
@@ -108,11 +112,19 @@ def _papermill(
             # "KeyboardInterrupt caught" of the shutdown after a failed cell) would go
             # to this process's stderr, which carries only the error.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            execution_timeout=timeout,
             **kwargs,
         )
     except pm.PapermillExecutionError as exc:
         raise JobError(
             error_message(exc.ename, exc.evalue), target, exc.ename
+        ) from None
+    except TimeoutError as exc:  # nbclient's CellTimeoutError: the kernel is stopped
+        raise JobError(
+            f"A cell of the job notebook ran longer than --timeout {timeout:g} s and "
+            f"was stopped; what it did not commit was rolled back.",
+            target if target.exists() else None,
+            type(exc).__name__,
         ) from None
     except Exception as exc:  # kernel missing or dead, unreadable notebook...
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -159,6 +171,7 @@ def execute_job(
     now: str | None = None,
     notebook: str | Path | None = None,
     kernel_name: str | None = None,
+    timeout: float | None = None,
 ) -> JobOutput:
     """Run the job notebook with papermill, keeping the executed one as ``job.ipynb``.
 
@@ -167,19 +180,52 @@ def execute_job(
     in ``params``: the job means exactly what 'forcedsync force' means with the same
     criteria, not the notebook's defaults. A URL with a password reaches the kernel
     through FORCEDSYNC_DB_URL, so that the executed notebook never shows it; a
-    relative DuckDB path is taken from the current directory.
+    relative DuckDB path is taken from the current directory. The notebook is the
+    one shipped in the package unless ``notebook`` names another; it runs on the
+    Jupyter kernel ``kernel_name`` (default ``forcedsync``), and ``timeout`` stops
+    any cell running longer (seconds; None: no limit).
 
     Raises:
         JobError: the notebook raised (the message is the library's, e.g. a
-            refusal) or could not be run; ``notebook`` is set when it was written.
+            refusal), a cell ran past ``timeout``, or it could not be run;
+            ``notebook`` is set when it was written.
+        BackendError: the [jobs] extra is missing.
     """
-    source = Path(notebook) if notebook else JOB_NOTEBOOK
-    if not source.is_file():
-        raise JobError(
-            f"The job notebook {str(source)!r} is missing: 'forcedsync job' runs from "
-            f"a source checkout installed with 'pip install -e .'."
+    kernel.require("jobs", "forcedsync job")
+    name = text_or_none(kernel_name) or JOB_KERNEL
+    if not kernel.kernel_exists(name):
+        hint = (
+            "run 'forcedsync kernel install' first, or pass --kernel NAME"
+            if name == JOB_KERNEL
+            else "'jupyter kernelspec list' shows those that are"
         )
+        raise JobError(f"The Jupyter kernel {name!r} is not installed: {hint}.")
+    if notebook is not None and not Path(notebook).is_file():
+        raise JobError(f"The job notebook {str(notebook)!r} is missing.")
     check_outputs(output_dir, db_url)
+    with contextlib.ExitStack() as stack:
+        source = (
+            Path(notebook)
+            if notebook is not None
+            else stack.enter_context(resources.job_notebook())
+        )
+        return _execute(
+            source, params, output_dir, db_url, operator, commit, now, name, timeout
+        )
+
+
+def _execute(
+    source: Path,
+    params: Mapping[str, Any],
+    output_dir: str | Path,
+    db_url: str | None,
+    operator: str | None,
+    commit: bool,
+    now: str | None,
+    kernel_name: str,
+    timeout: float | None,
+) -> JobOutput:
+    """``execute_job`` once the kernel and the notebook file are known."""
     out = Path(output_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     summary_file = out / SUMMARY_FILE
@@ -196,7 +242,7 @@ def execute_job(
         NOW=text_or_none(now),
     )
     with kernel_env("FORCEDSYNC_DB_URL", secret_url):
-        _papermill(source, target, parameters, kernel_name=kernel_name)
+        _papermill(source, target, parameters, timeout, kernel_name=kernel_name)
     summary = _read_summary(summary_file, target)
     log = out / summary["log"] if summary.get("log") else None
     return JobOutput(target, summary_file, summary, log)
