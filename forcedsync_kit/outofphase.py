@@ -25,6 +25,7 @@ from sqlalchemy.sql import ColumnElement
 
 from . import db
 from . import schema as s
+from .tables import TOOLKIT, Tables
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +37,10 @@ CHANGED_REASON = "changed after queued"
 TimestampKey = Callable[[ColumnElement[Any]], ColumnElement[str]]
 
 
-def queue_key() -> ColumnElement[str]:
+def queue_key(tb: Tables = TOOLKIT) -> ColumnElement[str]:
     """SYNCDATA's SYDDAT + SYDHOU as 'YYYY-MM-DDHHMMSS' text."""
-    return db.queue_key(s.syncdata.c.syddat, s.syncdata.c.sydhou)
+    q = tb.syncdata
+    return db.queue_key(q.c.syddat, tb.value(q.c.sydhou))
 
 
 def stale_cutoff(now: dt.datetime, staledays: int) -> str:
@@ -47,25 +49,27 @@ def stale_cutoff(now: dt.datetime, staledays: int) -> str:
     return t.strftime("%Y-%m-%d%H%M%S")
 
 
-def anomaly_where(user: str | None) -> list[ColumnElement[bool]]:
+def anomaly_where(
+    user: str | None, tb: Tables = TOOLKIT
+) -> list[ColumnElement[bool]]:
     """SYNCLINK rows that are anomalies to process, of ``user`` (None: any user)."""
-    lk = s.synclink
+    lk = tb.synclink
     cond: list[ColumnElement[bool]] = [lk.c.sylflgdpt == ANOMALY_FLAG]
     if user is not None:
         cond.append(lk.c.sylusr == user)
     return cond
 
 
-def anomaly_reason() -> ColumnElement[str]:
+def anomaly_reason(tb: Tables = TOOLKIT) -> ColumnElement[str]:
     """The reason of one SYNCLINK anomaly: 'field F: X3 x / Outlook y'."""
-    lk = s.synclink
+    lk, v = tb.synclink, tb.value
     return (
         sa.literal("field ")
-        + sa.func.coalesce(lk.c.sylfie, "")
+        + sa.func.coalesce(v(lk.c.sylfie), "")
         + ": X3 "
-        + sa.func.coalesce(lk.c.sylvaladx, "")
+        + sa.func.coalesce(v(lk.c.sylvaladx), "")
         + " / Outlook "
-        + sa.func.coalesce(lk.c.sylvalotk, "")
+        + sa.func.coalesce(v(lk.c.sylvalotk), "")
     )
 
 

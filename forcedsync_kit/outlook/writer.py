@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from .. import schema as s
+from .. import tables
 from ..criteria import OBJECT_TYPES, ObjectType
 from ..errors import ForcedSyncError
 from .formats import (
@@ -64,34 +64,41 @@ class Kind:
     build: Callable[[Row[Any], str, dt.datetime], bytes]
 
 
-KINDS = (
-    Kind(ObjectType.COR, s.correspond, s.correspond.c.cornum, (
-        s.correspond.c.cntlna.label("last_name"),
-        s.correspond.c.cntfna.label("first_name"),
-        s.correspond.c.cntema.label("email"),
-        s.correspond.c.fnc.label("function"),
-        s.correspond.c.upddattim.label("changed"),
-    ), CONTACTS_FILE, vcard_contact),
-    Kind(ObjectType.TSK, s.btask, s.btask.c.tsknum, (
-        s.btask.c.fulobj.label("subject"),
-        s.btask.c.tskstr.label("start"),
-        s.btask.c.tskdat.label("due"),
-        s.btask.c.tskdon.label("done"),
-        s.btask.c.upddattim.label("changed"),
-    ), TASKS_FILE, vtodo_task),
-    Kind(ObjectType.CLL, s.bcall, s.bcall.c.cllnum, (
-        s.bcall.c.fulobj.label("subject"),
-        s.bcall.c.clldat.label("date"),
-        s.bcall.c.upddattim.label("changed"),
-    ), EVENTS_FILE, vevent_call),
-    Kind(ObjectType.BAP, s.bappoint, s.bappoint.c.aptnum, (
-        s.bappoint.c.fulobj.label("subject"),
-        s.bappoint.c.aptdat.label("date"),
-        s.bappoint.c.aptdatend.label("end_date"),
-        s.bappoint.c.apthou.label("hour"),
-        s.bappoint.c.upddattim.label("changed"),
-    ), EVENTS_FILE, vevent_appointment),
-)  # fmt: skip
+def kinds(tb: tables.Tables) -> tuple[Kind, ...]:
+    """How each object type is read from the database of ``tb``."""
+    v = tb.value
+    return (
+        Kind(ObjectType.COR, tb.correspond, tb.correspond.c.cornum, (
+            v(tb.correspond.c.cntlna).label("last_name"),
+            v(tb.correspond.c.cntfna).label("first_name"),
+            v(tb.correspond.c.cntema).label("email"),
+            v(tb.correspond.c.fnc).label("function"),
+            v(tb.correspond.c.upddattim).label("changed"),
+        ), CONTACTS_FILE, vcard_contact),
+        Kind(ObjectType.TSK, tb.btask, tb.btask.c.tsknum, (
+            v(tb.btask.c.fulobj).label("subject"),
+            v(tb.btask.c.tskstr).label("start"),
+            v(tb.btask.c.tskdat).label("due"),
+            v(tb.btask.c.tskdon).label("done"),
+            v(tb.btask.c.upddattim).label("changed"),
+        ), TASKS_FILE, vtodo_task),
+        Kind(ObjectType.CLL, tb.bcall, tb.bcall.c.cllnum, (
+            v(tb.bcall.c.fulobj).label("subject"),
+            v(tb.bcall.c.clldat).label("date"),
+            v(tb.bcall.c.upddattim).label("changed"),
+        ), EVENTS_FILE, vevent_call),
+        Kind(ObjectType.BAP, tb.bappoint, tb.bappoint.c.aptnum, (
+            v(tb.bappoint.c.fulobj).label("subject"),
+            v(tb.bappoint.c.aptdat).label("date"),
+            v(tb.bappoint.c.aptdatend).label("end_date"),
+            v(tb.bappoint.c.apthou).label("hour"),
+            v(tb.bappoint.c.upddattim).label("changed"),
+        ), EVENTS_FILE, vevent_appointment),
+    )  # fmt: skip
+
+
+#: The toolkit layout's kinds.
+KINDS = kinds(tables.TOOLKIT)
 
 
 @dataclass
@@ -133,7 +140,7 @@ def export(conn: Connection, now: dt.datetime, work: Path) -> Export:
     out = Export(counts, {}, {}, [], 0)
     stamp = now.replace(tzinfo=dt.UTC)
     with _sinks(work) as sinks:
-        for kind in KINDS:
+        for kind in kinds(tables.of(conn)):
             _export_kind(conn, kind, stamp, sinks, out)
         out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
     return out
