@@ -48,6 +48,25 @@ def folder_defaults(
         _FOLDER_DEFAULTS.reset(token)
 
 
+def folder_environment() -> dict[str, str]:
+    """The live-folder settings in force, as environment variables of a child process.
+
+    ``forcedsync dashboard`` and ``forcedsync job`` give them to their kernels, whose
+    ``connect()`` then opens the same folder as the command line named.
+    """
+    given = _FOLDER_DEFAULTS.get() or {}
+    out: dict[str, str] = {}
+    for key, name in (
+        ("folder", FOLDER_VARIABLE),
+        ("mapping", MAPPING_VARIABLE),
+        ("toolkit_schema", TOOLKIT_SCHEMA_VARIABLE),
+    ):
+        value = given.get(key) or os.environ.get(name)
+        if value:
+            out[name] = value
+    return out
+
+
 def folder_layout(
     folder: str | None = None,
     mapping: str | None = None,

@@ -17,6 +17,7 @@ import click
 from ..errors import ForcedSyncError
 from .admin import dashboard, demo, init
 from .batch import job, sync
+from .check import check
 from .forcing import force, preview, undo
 from .history import log, runs
 from .options import CONTEXT, EXIT_WRITTEN, WRITTEN, WrittenThenFailed, build_criteria
@@ -67,7 +68,9 @@ def cli(debug: bool) -> None:
         logging.getLogger("forcedsync_kit").setLevel(logging.DEBUG)
 
 
-for _command in (init, demo, preview, force, undo, runs, log, job, sync, dashboard):
+for _command in (
+    init, check, demo, preview, force, undo, runs, log, job, sync, dashboard
+):
     cli.add_command(_command)
 
 
