@@ -95,7 +95,6 @@ def folder_layout(
     return Layout(mapping or "x3", folder=folder, toolkit_schema=own)
 
 
-
 def folder_lock(conn: Connection, layout: Layout, wait: float, shown_url: str) -> None:
     """The writers' lock of a live folder (``dialects.lock_statement``), one per folder.
 
