@@ -25,6 +25,7 @@ from sqlalchemy.sql import ColumnElement
 
 from . import db
 from . import schema as s
+from .criteria import Action
 from .tables import TOOLKIT, Tables
 
 logger = logging.getLogger(__name__)
@@ -49,9 +50,7 @@ def stale_cutoff(now: dt.datetime, staledays: int) -> str:
     return t.strftime("%Y-%m-%d%H%M%S")
 
 
-def anomaly_where(
-    user: str | None, tb: Tables = TOOLKIT
-) -> list[ColumnElement[bool]]:
+def anomaly_where(user: str | None, tb: Tables = TOOLKIT) -> list[ColumnElement[bool]]:
     """SYNCLINK rows that are anomalies to process, of ``user`` (None: any user)."""
     lk = tb.synclink
     cond: list[ColumnElement[bool]] = [lk.c.sylflgdpt == ANOMALY_FLAG]
@@ -130,3 +129,37 @@ def rules(
     stale = sa.and_(qmin.is_not(None), qmin < stale_cutoff(now, staledays))
     changed = sa.and_(qmax.is_not(None), upd.is_not(None), timestamp_key(upd) > qmax)
     return Rules(anomaly=anomaly, stale=stale, changed=changed, qmin=qmin)
+
+
+def queue_per_record(tb: Tables, user: str) -> sa.Subquery:
+    """USER's SYNCDATA rows per record: count, A/P rows, R rows, oldest and newest."""
+    q = tb.syncdata
+    qkey = queue_key(tb)
+    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
+    forced = q.c.sydatttyp == str(Action.FORCED)
+    return (
+        sa.select(
+            q.c.sydtyp,
+            q.c.sydkey,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
+            sa.func.sum(sa.case((forced, 1), else_=0)).label("nr"),
+            sa.func.min(qkey).label("qmin"),
+            sa.func.max(qkey).label("qmax"),
+        )
+        .where(q.c.sydusr == user)
+        .group_by(q.c.sydtyp, q.c.sydkey)
+        .subquery("agg")
+    )
+
+
+def anomalies_per_record(tb: Tables, user: str) -> sa.Subquery:
+    """USER's anomalies to process per record, their reasons joined."""
+    lk = tb.synclink
+    text = sa.func.string_agg(anomaly_reason(tb), sa.literal(s.REASON_SEP))
+    return (
+        sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
+        .where(*anomaly_where(user, tb))
+        .group_by(lk.c.syltyp, lk.c.sylkey)
+        .subquery("lnk")
+    )

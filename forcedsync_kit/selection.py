@@ -18,7 +18,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from . import outofphase
 from . import schema as s
-from .criteria import Action, Criteria, ObjectType, Outcome
+from .criteria import Criteria, ObjectType, Outcome
 from .results import RecordRow, RunContext
 from .tables import TOOLKIT, Tables
 
@@ -254,42 +254,6 @@ def _glue(
     return sa.select(sa.union_all(*branches).subquery())
 
 
-def _queue_per_record(tb: Tables, user: str) -> sa.Subquery:
-    """USER's SYNCDATA rows per record: count, A/P rows, R rows, oldest and newest."""
-    q = tb.syncdata
-    qkey = outofphase.queue_key(tb)
-    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
-    forced = q.c.sydatttyp == str(Action.FORCED)
-    return (
-        sa.select(
-            q.c.sydtyp,
-            q.c.sydkey,
-            sa.func.count().label("n"),
-            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
-            sa.func.sum(sa.case((forced, 1), else_=0)).label("nr"),
-            sa.func.min(qkey).label("qmin"),
-            sa.func.max(qkey).label("qmax"),
-        )
-        .where(q.c.sydusr == user)
-        .group_by(q.c.sydtyp, q.c.sydkey)
-        .subquery("agg")
-    )
-
-
-def _anomalies_per_record(tb: Tables, user: str) -> sa.Subquery:
-    """USER's anomalies to process per record, their reasons joined."""
-    lk = tb.synclink
-    text = sa.func.string_agg(
-        outofphase.anomaly_reason(tb), sa.literal(s.REASON_SEP)
-    )
-    return (
-        sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
-        .where(*outofphase.anomaly_where(user, tb))
-        .group_by(lk.c.syltyp, lk.c.sylkey)
-        .subquery("lnk")
-    )
-
-
 def classify(
     selection: Select[Any],
     *,
@@ -303,20 +267,17 @@ def classify(
     """Each selected record with outcome (SPEC §4.4), out-of-phase flag, reasons (§5).
 
     Args:
-        selection: ``compile_selection`` output.
-        user: USER whose queue and anomalies are read.
-        now: the run's clock.
-        staledays: STALEDAYS.
+        selection, tables: ``compile_selection`` output; ``tables.of(conn)``.
+        user, now, staledays: USER whose queue and anomalies are read; the clock.
         timestamp_key: ``db.timestamp_key`` bound to the dialect (UPDDATTIM as text).
         only_oop: keep only out-of-phase records (ONLYOOP).
-        tables: the database's tables (``tables.of(conn)``); default the toolkit's.
 
     Returns:
         SELECT sydtyp, sydkey, outcome, oop (0/1), reasons (joined by REASON_SEP).
     """
     sel = selection.subquery("sel")
-    agg = _queue_per_record(tables, user)
-    links = _anomalies_per_record(tables, user)
+    agg = outofphase.queue_per_record(tables, user)
+    links = outofphase.anomalies_per_record(tables, user)
     outcome = sa.case(
         (agg.c.nap > 0, str(Outcome.SKIP)),
         (sa.and_(agg.c.n == 1, agg.c.nr == 1), str(Outcome.ALREADY)),
