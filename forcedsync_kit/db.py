@@ -155,7 +155,7 @@ def connect(url: str | URL | None = None, *, layout: Layout | None = None) -> En
     if u.get_backend_name() not in CAPS:
         raise BackendError(
             f"Database {masked(u)!r} (from {source}) is not supported: use a DuckDB "
-            f"file or PostgreSQL."
+            f"file or PostgreSQL (run-tested), SQL Server or Oracle (compile-tested)."
         )
     kwargs: dict[str, Any] = {}
     if u.get_backend_name() == "duckdb":
