@@ -166,3 +166,20 @@ def test_run_history_goes_in_the_toolkit_schema(both: Both) -> None:
     with both.x3.connect() as conn:
         stored = conn.execute(sa.select(fsyrun.c.runid)).scalars().all()
     assert stored == [done.run_id]
+
+
+def test_an_empty_date_is_outside_a_closed_date_range(both: Both) -> None:
+    """1753-01-01 on the folder, NULL on the toolkit: neither is before a bound."""
+    tasks = Criteria(user="SALES1", seltsk=True)
+    first = _records(both.toolkit, tasks)[1][0].record_key
+    for engine in (both.toolkit, both.x3):
+        t = tables.of(engine).btask
+        empty = None if engine is both.toolkit else EMPTY_DAY
+        with engine.begin() as conn:
+            conn.execute(sa.update(t).where(t.c.tsknum == first).values(tskdat=empty))
+    until = Criteria(user="SALES1", seltsk=True, tskechfin=dt.date(2030, 1, 1))
+    counts_tk, records_tk = _records(both.toolkit, until)
+    counts_x3, records_x3 = _records(both.x3, until)
+    assert first not in {r.record_key for r in records_x3}
+    assert (counts_x3, records_x3) == (counts_tk, records_tk)
+    assert len(records_tk) == len(_records(both.toolkit, tasks)[1]) - 1
