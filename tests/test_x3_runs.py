@@ -11,13 +11,14 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
 from x3_helpers import drop_folder, x3_folder  # noqa: F401  (the ``folder`` fixture)
 
-from forcedsync_kit import Criteria, db, force, preview, runlog, tables, undo
+from forcedsync_kit import Criteria, db, force, outlook, preview, runlog, tables, undo
 from forcedsync_kit.layout import AUUID, UPDTICK, Layout
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0)
@@ -183,3 +184,23 @@ def test_an_empty_date_is_outside_a_closed_date_range(both: Both) -> None:
     assert first not in {r.record_key for r in records_x3}
     assert (counts_x3, records_x3) == (counts_tk, records_tk)
     assert len(records_tk) == len(_records(both.toolkit, tasks)[1]) - 1
+
+
+def test_the_next_synchronization_sends_the_same_files(
+    both: Both, tmp_path: Path
+) -> None:
+    crit = CRITERIA["activities"]
+    sent = {}
+    for name, engine in (("toolkit", both.toolkit), ("x3", both.x3)):
+        force(engine, crit, operator="ADMIN", now=NOW)
+        out = tmp_path / name
+        result = outlook.synchronize(engine, "SALES1", out, now=NOW)
+        assert result.items > 0
+        sent[name] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        with engine.connect() as conn:
+            q = tables.of(engine).syncdata
+            left = conn.execute(
+                sa.select(sa.func.count()).where(q.c.sydusr == "SALES1")
+            ).scalar_one()
+        assert left == 0  # exactly the rows sent were acknowledged
+    assert sent["x3"] == sent["toolkit"]

@@ -140,7 +140,8 @@ def export(conn: Connection, now: dt.datetime, work: Path) -> Export:
     out = Export(counts, {}, {}, [], 0)
     stamp = now.replace(tzinfo=dt.UTC)
     with _sinks(work) as sinks:
-        for kind in kinds(tables.of(conn)):
+        tb = tables.of(conn)
+        for kind in KINDS if tb.layout is None else kinds(tb):
             _export_kind(conn, kind, stamp, sinks, out)
         out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
     return out
