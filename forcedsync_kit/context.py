@@ -12,8 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import db, identity
-from . import schema as s
+from . import db, identity, tables
 from .criteria import Criteria, ObjectType
 from .errors import UserResolutionError
 from .results import RunContext
@@ -56,7 +55,7 @@ def _param(conn: Connection, name: str, user: str, company: str | None) -> str |
     User level, else company level, else folder level; an empty value at a level that
     has a row is the answer (None), never a fall-back to the next level.
     """
-    t = s.adoval
+    t = tables.of(conn).parameter_values()
     levels = [("USR", user), ("CPY", company or ""), ("GEN", "")]
     rows = conn.execute(
         sa.select(t.c.lev, t.c.levkey, t.c.valeur).where(
@@ -79,7 +78,7 @@ def _param(conn: Connection, name: str, user: str, company: str | None) -> str |
 
 def folder_flag(conn: Connection, name: str) -> bool:
     """A folder-level yes/no parameter (ADOVAL LEV='GEN'); absent means yes."""
-    t = s.adoval
+    t = tables.of(conn).parameter_values()
     value = conn.execute(
         sa.select(t.c.valeur).where(
             t.c.param == name, t.c.lev == "GEN", sa.func.coalesce(t.c.levkey, "") == ""
@@ -99,7 +98,8 @@ def user_defaults(conn_or_engine: Connection | sa.Engine, user: str) -> RunConte
             return user_defaults(conn, user)
     conn = conn_or_engine
     code = user.strip().upper()
-    row = conn.execute(sa.select(s.autilis).where(s.autilis.c.codusr == code)).first()
+    u = tables.of(conn).autilis
+    row = conn.execute(sa.select(u).where(u.c.codusr == code)).first()
     if row is None:
         raise UserResolutionError(
             "USER", code, f"USER={code!r} is not a user of this folder (AUTILIS)."
@@ -169,7 +169,7 @@ def standing(conn: Connection, login: str) -> Standing:
             "is not active (AUTILIS.ENAFLG)",
             "ask your X3 administrator to activate it",
         )
-    f = s.afctfct
+    f = tables.of(conn).afctfct
     access = conn.execute(
         sa.select(f.c.acs).where(f.c.prffct == user.profile, f.c.fct == FUNCTION_CODE)
     ).scalar()
@@ -225,13 +225,14 @@ def resolve(conn: Connection, criteria: Criteria, operator: str | None) -> RunCo
 
 def target_user(conn: Connection, target: str) -> sa.Row[Any]:
     """USER's AUTILIS row; it must exist and have an Outlook setup (SYNCPAR)."""
-    u = s.autilis
+    tb = tables.of(conn)
+    u = tb.autilis
     trow = conn.execute(sa.select(u).where(u.c.codusr == target)).first()
     if trow is None:
         raise UserResolutionError(
             "USER", target, f"USER={target!r} is not a user of this folder (AUTILIS)."
         )
-    sp = s.syncpar
+    sp = tb.syncpar
     if (
         conn.execute(sa.select(sp.c.sypusr).where(sp.c.sypusr == target)).first()
         is None
@@ -251,7 +252,7 @@ def check_company(conn: Connection, company: str, target: str) -> str:
         raise UserResolutionError(
             "CPY", company, f"CPY is empty and USER={target!r} has no default company."
         )
-    c = s.company
+    c = tables.of(conn).company
     if conn.execute(sa.select(c.c.cpy).where(c.c.cpy == company)).first() is None:
         raise UserResolutionError(
             "CPY", company, f"CPY={company!r} is not a company of this folder."
@@ -276,7 +277,7 @@ def check_sales_rep(conn: Connection, ctx: RunContext) -> None:
             f"USER={target!r} has CRM function AUSCRMA={ctx.crm_function}, not a "
             f"sales function (1-4), so a sales selection is not allowed.",
         )
-    r = s.salesrep
+    r = tables.of(conn).salesrep
     known = conn.execute(sa.select(r.c.repnum).where(r.c.repnum == ctx.rep)).first()
     if known is None:
         raise UserResolutionError(
@@ -308,8 +309,9 @@ def gates(conn: Connection, criteria: Criteria, ctx: RunContext) -> Gates:
         getattr(criteria, n) for n in _WANTED_EXTRA[ObjectType.COR]
     ):
         wanted.insert(0, ObjectType.COR)
+    tb = tables.of(conn)
     sp = conn.execute(
-        sa.select(s.syncpar).where(s.syncpar.c.sypusr == ctx.user)
+        sa.select(tb.syncpar).where(tb.syncpar.c.sypusr == ctx.user)
     ).first()
     active: list[ObjectType] = []
     skipped: list[ObjectType] = []
@@ -334,7 +336,7 @@ def gates(conn: Connection, criteria: Criteria, ctx: RunContext) -> Gates:
             continue
         active.append(t)
     trow = conn.execute(
-        sa.select(s.autilis.c.enaflg).where(s.autilis.c.codusr == ctx.user)
+        sa.select(tb.autilis.c.enaflg).where(tb.autilis.c.codusr == ctx.user)
     ).scalar()
     if trow != YES:
         warnings.append(f"User {ctx.user} is not active (AUTILIS.ENAFLG).")

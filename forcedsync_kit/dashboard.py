@@ -28,6 +28,7 @@ from typing import IO, Any
 from . import kernel, resources
 from .db import resolve_url
 from .errors import ServeError, UserResolutionError
+from .folderdb import folder_environment
 from .identity import IDENTITY_VARIABLE, check_login
 
 logger = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ def environment(
     # A preheated kernel asks Voila for its request at this address.
     wildcard = host.strip("[]") in ("", "0.0.0.0", "::")
     env["VOILA_APP_IP"] = "127.0.0.1" if wildcard else host
+    env.update(folder_environment())  # --x3-folder, --mapping, --toolkit-schema
     return env
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from . import schema
+from . import schema, tables, x3check
 from .dbcaps import (
     ANALYZE_THRESHOLD,
     CAPS,
@@ -33,6 +33,8 @@ from .dbcaps import (
     trace,
 )
 from .errors import BackendError
+from .folderdb import folder_defaults, folder_layout, folder_lock
+from .layout import Layout
 
 __all__ = [
     "ANALYZE_THRESHOLD",
@@ -42,6 +44,8 @@ __all__ = [
     "Capabilities",
     "capabilities",
     "connect",
+    "folder_defaults",
+    "folder_layout",
     "init",
     "masked",
     "queue_key",
@@ -122,12 +126,15 @@ def _hidden(text: str, url: URL) -> str:
     return line if len(line) <= _MAX_SHOWN else line[:_MAX_SHOWN] + "…"
 
 
-def connect(url: str | URL | None = None) -> Engine:
+def connect(url: str | URL | None = None, *, layout: Layout | None = None) -> Engine:
     """Create an engine for a DuckDB file or a PostgreSQL database.
 
     Args:
         url: SQLAlchemy URL, ``postgresql://...``, or a path to a DuckDB file. Defaults
             to ``FORCEDSYNC_DB_URL``, ``FORCEDSYNC_DB``, then ``./forcedsync.duckdb``.
+        layout: the live X3 folder the engine works on (SPEC §8); default
+            ``folder_layout()``, None there meaning the toolkit's own tables. A folder
+            is checked (``x3check.require``) when the engine is first opened.
 
     Returns:
         An engine. DuckDB engines use ``NullPool`` so the file lock is released as soon
@@ -148,7 +155,7 @@ def connect(url: str | URL | None = None) -> Engine:
     if u.get_backend_name() not in CAPS:
         raise BackendError(
             f"Database {masked(u)!r} (from {source}) is not supported: use a DuckDB "
-            f"file or PostgreSQL."
+            f"file or PostgreSQL (run-tested), SQL Server or Oracle (compile-tested)."
         )
     kwargs: dict[str, Any] = {}
     if u.get_backend_name() == "duckdb":
@@ -164,6 +171,7 @@ def connect(url: str | URL | None = None) -> Engine:
         ) from None
     if u.get_backend_name() == "postgresql":
         sa.event.listen(engine, "connect", _pg_session)
+    tables.bind(engine, layout if layout is not None else folder_layout())
     return engine
 
 
@@ -208,7 +216,7 @@ def _open(engine: Engine, timeout: float, create: bool = False) -> Connection:
     delay = 0.05
     while True:
         try:
-            return engine.connect()
+            conn = engine.connect()
         except Exception as exc:
             busy = caps.file_lock and _BUSY.search(str(exc)) is not None
             if not busy:
@@ -224,6 +232,28 @@ def _open(engine: Engine, timeout: float, create: bool = False) -> Connection:
                 ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
+            continue
+        return _checked(conn)
+
+
+def _checked(conn: Connection) -> Connection:
+    """``conn``, once its engine's folder passed ``x3check.require`` (once per engine).
+
+    Raises:
+        BackendError: the folder does not match the mapping (the connection is closed).
+    """
+    engine = conn.engine
+    layout = tables.layout_of(engine)
+    if layout is None or not tables.needs_check(engine):
+        return conn
+    try:
+        x3check.require(conn, layout)
+    except BaseException:
+        conn.close()
+        raise
+    conn.rollback()
+    tables.mark_checked(engine)
+    return conn
 
 
 #: Longest wait for a busy database (one day): a bound, so "inf" is refused.
@@ -274,7 +304,10 @@ def writing(
     conn = _open(engine, wait, create=create)
     try:
         with conn.begin():
-            if capabilities(conn).advisory_lock:
+            layout = tables.layout_of(conn)
+            if layout is not None:
+                folder_lock(conn, layout, wait, masked(conn.engine.url))
+            elif capabilities(conn).advisory_lock:
                 advisory_lock(conn, wait, masked(conn.engine.url))
             yield conn
     finally:
@@ -308,9 +341,15 @@ _PG_INDEXES = (
 def init(engine: Engine) -> list[str]:
     """Create the tables (and indexes) that are missing; never drops or alters anything.
 
+    On an engine bound to a live folder, only the toolkit's own tables are created,
+    in the toolkit schema, and only once the folder passed the check (SPEC §8).
+
     Returns:
         The names of the tables that were created.
     """
+    layout = tables.layout_of(engine)
+    if layout is not None:
+        return _init_toolkit(engine, layout)
     with writing(engine, create=True) as conn:
         insp = sa.inspect(conn)
         existing = set(insp.get_table_names())
@@ -322,10 +361,32 @@ def init(engine: Engine) -> list[str]:
     return [t.name for t in missing]
 
 
+def _init_toolkit(engine: Engine, layout: Layout) -> list[str]:
+    """Create the toolkit's own tables in ``layout.toolkit_schema`` (never X3's)."""
+    with writing(engine, create=True) as conn:
+        own = layout.toolkit_schema
+        if own:
+            name = conn.dialect.identifier_preparer.quote_identifier(own)
+            # Identifiers cannot be bound; the name comes from an option, quoted.
+            conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {name}"))
+        existing = set(sa.inspect(conn).get_table_names(schema=own))
+        missing = [
+            t for t in tables.for_toolkit_tables(layout) if t.name not in existing
+        ]
+        layout.metadata.create_all(conn, tables=missing, checkfirst=True)
+    return [t.name for t in missing]
+
+
 def require_schema(conn: Connection) -> None:
     """Raise ``BackendError`` when the database has not been initialised."""
-    names = set(sa.inspect(conn).get_table_names())
-    missing = [t for t in schema.metadata.sorted_tables if t.name not in names]
+    layout = tables.layout_of(conn)
+    if layout is not None:
+        wanted = tables.for_toolkit_tables(layout)
+        names = set(sa.inspect(conn).get_table_names(schema=layout.toolkit_schema))
+    else:
+        wanted = schema.metadata.sorted_tables
+        names = set(sa.inspect(conn).get_table_names())
+    missing = [t for t in wanted if t.name not in names]
     if missing:
         raise BackendError(
             f"Database {masked(conn.engine.url)!r} lacks table "

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
 
+from . import dialects
 from .errors import BackendError
 
 logger = logging.getLogger(__name__)
@@ -37,30 +38,25 @@ class Capabilities:
     analyze: bool  # planner statistics go stale after a big write until ANALYZE
 
 
-#: The capabilities of each supported dialect, by name.
+#: The capabilities of each dialect of ``dialects.DIALECTS``, by name.
 CAPS = {
-    "duckdb": Capabilities(
-        "duckdb", advisory_lock=False, file_lock=True, analyze=False
-    ),
-    "postgresql": Capabilities(
-        "postgresql", advisory_lock=True, file_lock=False, analyze=True
-    ),
+    name: Capabilities(
+        name,
+        advisory_lock=d.lock == "advisory",
+        file_lock=d.file_lock,
+        analyze=d.analyze,
+    )
+    for name, d in dialects.DIALECTS.items()
 }
 
 
 def capabilities(engine: Engine | Connection) -> Capabilities:
-    """Return the capabilities record of the engine's dialect.
+    """Return the capabilities record of the engine's dialect (``dialects.caps``).
 
     Raises:
-        BackendError: the dialect is not DuckDB or PostgreSQL.
+        BackendError: a dialect the toolkit does not know (one line naming it).
     """
-    name = engine.dialect.name
-    try:
-        return CAPS[name]
-    except KeyError:
-        raise BackendError(
-            f"Database dialect {name!r} is not supported: use DuckDB or PostgreSQL."
-        ) from None
+    return CAPS[dialects.caps(engine).name]
 
 
 def advisory_lock(conn: Connection, wait: float, shown_url: str) -> None:
@@ -131,9 +127,7 @@ def refresh_statistics(
 
 def timestamp_key(conn: Connection, ts: ColumnElement[Any]) -> ColumnElement[str]:
     """A 'YYYY-MM-DDHHMMSS' text of a TIMESTAMP, comparable with ``queue_key``."""
-    if capabilities(conn).name == "postgresql":
-        return sa.func.to_char(ts, "YYYY-MM-DDHH24MISS")
-    return sa.func.strftime(ts, "%Y-%m-%d%H%M%S")
+    return dialects.timestamp_text(dialects.caps(conn), ts)
 
 
 def queue_key(

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema as s
-from . import snapstore
+from . import snapstore, tables
 from .criteria import Criteria
 from .errors import CriteriaError
 from .snapshot import Snapshot, open_snapshot
@@ -120,7 +120,9 @@ def _pg_parquet(conn: Connection, stmt: sa.Select[Any], tmp: Path) -> None:
 
 def _write(snap: Snapshot, path: Path, fmt: str) -> int:
     conn = snap.connection
-    stmt = snapstore.export_select(snap.table, s.REASON_SEP, text=fmt == "csv")
+    stmt = snapstore.export_select(
+        snap.table, s.REASON_SEP, text=fmt == "csv", tb=tables.of(conn)
+    )
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         if conn.dialect.name == "duckdb":

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import schema as s
+from . import tables
 from .errors import BackendError, UserResolutionError
 
 #: Longest login accepted (AUTILIS.LOGIN holds 80 characters).
@@ -117,7 +117,7 @@ def find_user(conn: Connection, login: str) -> X3User | None:
             have it as LOGIN.
     """
     text = check_login(login)
-    u = s.autilis
+    u = tables.of(conn).autilis
     by_login = sa.func.upper(sa.func.trim(u.c.login)) == text.upper()
     query = (
         sa.select(u.c.codusr, u.c.nomusr, u.c.enaflg, u.c.prffct, by_login.label("hit"))

@@ -16,8 +16,7 @@ from typing import Any, Literal, get_args
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import db, outofphase
-from . import schema as s
+from . import db, outofphase, tables
 from .clock import to_naive_utc, utcnow
 from .criteria import OBJECT_TYPES, ObjectType
 from .errors import CriteriaError
@@ -33,18 +32,22 @@ AGE_BUCKETS: tuple[str, ...] = ("none queued", "0-7 d", "8-30 d", "31-90 d", "> 
 _NO_REP = "(no rep)"
 
 
-def _code_source(kind: str) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
-    c = s.correspond.c
+def _code_source(
+    kind: str, tb: tables.Tables
+) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    c, v = tb.correspond.c, tb.value
     sources: dict[str, tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]] = {
-        "user": (s.autilis.c.codusr, s.autilis.c.nomusr),
-        "company": (s.company.c.cpy, s.company.c.cpynam),
-        "customer": (s.bpcustomer.c.bpcnum, s.bpcustomer.c.bpcnam),
-        "lead": (s.lead.c.pstnum, s.lead.c.pstnam),
-        "rep": (s.salesrep.c.repnum, s.salesrep.c.repnam),
+        "user": (tb.autilis.c.codusr, v(tb.autilis.c.nomusr)),
+        "company": (tb.company.c.cpy, v(tb.company.c.cpynam)),
+        "customer": (tb.bpcustomer.c.bpcnum, v(tb.bpcustomer.c.bpcnam)),
+        "lead": (tb.lead.c.pstnum, v(tb.lead.c.pstnam)),
+        "rep": (tb.salesrep.c.repnum, v(tb.salesrep.c.repnam)),
         "contact": (
             c.cornum,
             sa.func.trim(
-                sa.func.coalesce(c.cntfna, "") + " " + sa.func.coalesce(c.cntlna, "")
+                sa.func.coalesce(v(c.cntfna), "")
+                + " "
+                + sa.func.coalesce(v(c.cntlna), "")
             ),
         ),
     }
@@ -77,7 +80,7 @@ def codes(
     Raises:
         CriteriaError: an unknown kind or a limit out of range.
     """
-    code_col, name_col = _code_source(kind)
+    code_col, name_col = _code_source(kind, tables.of(engine))
     if not 1 <= limit <= 1000:
         raise CriteriaError(
             "limit", limit, f"limit={limit} is out of range: give 1 to 1000."
@@ -165,11 +168,11 @@ def _queue_key(ts: dt.datetime) -> str:
 
 
 def _records_rep(
-    keys: sa.Subquery,
+    keys: sa.Subquery, tb: tables.Tables
 ) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any], Any]:
     """Outer joins from (typ, key) to the record, its UPDDATTIM and its rep."""
-    c, t, k, a = s.correspond, s.btask, s.bcall, s.bappoint
-    b, ld = s.bpcustomer, s.lead
+    c, t, k, a = tb.correspond, tb.btask, tb.bcall, tb.bappoint
+    b, ld, v = tb.bpcustomer, tb.lead, tb.value
     typ, key = keys.c.typ, keys.c.key
     cor = sa.and_(typ == str(ObjectType.COR), c.c.cornum == key)
     joined: Any = (
@@ -180,16 +183,18 @@ def _records_rep(
         .outerjoin(b, sa.and_(c.c.cpybpatyp == 1, b.c.bpcnum == c.c.bprnum))
         .outerjoin(ld, sa.and_(c.c.cpybpatyp == 6, ld.c.pstnum == c.c.bprnum))
     )
-    upd = sa.func.coalesce(c.c.upddattim, t.c.upddattim, k.c.upddattim, a.c.upddattim)
+    upd = sa.func.coalesce(
+        v(c.c.upddattim), v(t.c.upddattim), v(k.c.upddattim), v(a.c.upddattim)
+    )
     # A contact's rep: the rep it stands for (CORTYP=2), else its customer's first
     # rep, else its lead's supervisor (the reps whose "my contacts" would pull it).
     rep = sa.func.coalesce(
-        t.c.tskrep,
-        k.c.cllrep,
-        a.c.atprepmna,
-        c.c.repnum,
-        b.c.rep_0,
-        ld.c.pstrep,
+        v(t.c.tskrep),
+        v(k.c.cllrep),
+        v(a.c.atprepmna),
+        v(c.c.repnum),
+        v(b.c.rep_0),
+        v(ld.c.pstrep),
     )
     return upd, rep, joined
 
@@ -229,10 +234,11 @@ def overview(
         )
     clock = utcnow() if now is None else to_naive_utc(now)
     code = (user or "").strip().upper() or None
-    keys = _queued_or_anomalous(code)
+    tb = tables.of(engine)
+    keys = _queued_or_anomalous(code, tb)
     with db.reading(engine) as conn:
         stmt = _overview_counts(
-            keys, clock, staledays, lambda col: db.timestamp_key(conn, col)
+            keys, clock, staledays, lambda col: db.timestamp_key(conn, col), tb
         )
         rows = conn.execute(stmt).all()
     return Overview(
@@ -246,14 +252,14 @@ def overview(
     )
 
 
-def _queued_or_anomalous(code: str | None) -> sa.Subquery:
+def _queued_or_anomalous(code: str | None, tb: tables.Tables) -> sa.Subquery:
     """Every (user, type, key) with a pending row or an anomaly, oldest/newest row."""
-    q, lk = s.syncdata, s.synclink
+    q, lk = tb.syncdata, tb.synclink
     queued = sa.select(
         q.c.sydusr.label("usr"),
         q.c.sydtyp.label("typ"),
         q.c.sydkey.label("key"),
-        outofphase.queue_key().label("qkey"),
+        outofphase.queue_key(tb).label("qkey"),
         sa.literal(0).label("lnk"),
     )
     linked = sa.select(
@@ -262,7 +268,7 @@ def _queued_or_anomalous(code: str | None) -> sa.Subquery:
         lk.c.sylkey.label("key"),
         sa.null().label("qkey"),
         sa.literal(1).label("lnk"),
-    ).where(*outofphase.anomaly_where(code))
+    ).where(*outofphase.anomaly_where(code, tb))
     if code is not None:
         queued = queued.where(q.c.sydusr == code)
     both = sa.union_all(queued, linked).subquery("both_")
@@ -285,9 +291,10 @@ def _overview_counts(
     clock: dt.datetime,
     staledays: int,
     timestamp_key: outofphase.TimestampKey,
+    tb: tables.Tables,
 ) -> sa.Select[Any]:
     """Records and out-of-phase records per type, rep and age bucket."""
-    upd, rep, joined = _records_rep(keys)
+    upd, rep, joined = _records_rep(keys, tb)
     oop = outofphase.rules(
         anomaly=keys.c.lnk == 1,
         qmin=keys.c.qmin,

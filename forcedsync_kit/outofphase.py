@@ -25,6 +25,8 @@ from sqlalchemy.sql import ColumnElement
 
 from . import db
 from . import schema as s
+from .criteria import Action
+from .tables import TOOLKIT, Tables
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,10 @@ CHANGED_REASON = "changed after queued"
 TimestampKey = Callable[[ColumnElement[Any]], ColumnElement[str]]
 
 
-def queue_key() -> ColumnElement[str]:
+def queue_key(tb: Tables = TOOLKIT) -> ColumnElement[str]:
     """SYNCDATA's SYDDAT + SYDHOU as 'YYYY-MM-DDHHMMSS' text."""
-    return db.queue_key(s.syncdata.c.syddat, s.syncdata.c.sydhou)
+    q = tb.syncdata
+    return db.queue_key(q.c.syddat, tb.value(q.c.sydhou))
 
 
 def stale_cutoff(now: dt.datetime, staledays: int) -> str:
@@ -47,25 +50,25 @@ def stale_cutoff(now: dt.datetime, staledays: int) -> str:
     return t.strftime("%Y-%m-%d%H%M%S")
 
 
-def anomaly_where(user: str | None) -> list[ColumnElement[bool]]:
+def anomaly_where(user: str | None, tb: Tables = TOOLKIT) -> list[ColumnElement[bool]]:
     """SYNCLINK rows that are anomalies to process, of ``user`` (None: any user)."""
-    lk = s.synclink
+    lk = tb.synclink
     cond: list[ColumnElement[bool]] = [lk.c.sylflgdpt == ANOMALY_FLAG]
     if user is not None:
         cond.append(lk.c.sylusr == user)
     return cond
 
 
-def anomaly_reason() -> ColumnElement[str]:
+def anomaly_reason(tb: Tables = TOOLKIT) -> ColumnElement[str]:
     """The reason of one SYNCLINK anomaly: 'field F: X3 x / Outlook y'."""
-    lk = s.synclink
+    lk, v = tb.synclink, tb.value
     return (
         sa.literal("field ")
-        + sa.func.coalesce(lk.c.sylfie, "")
+        + sa.func.coalesce(v(lk.c.sylfie), "")
         + ": X3 "
-        + sa.func.coalesce(lk.c.sylvaladx, "")
+        + sa.func.coalesce(v(lk.c.sylvaladx), "")
         + " / Outlook "
-        + sa.func.coalesce(lk.c.sylvalotk, "")
+        + sa.func.coalesce(v(lk.c.sylvalotk), "")
     )
 
 
@@ -126,3 +129,37 @@ def rules(
     stale = sa.and_(qmin.is_not(None), qmin < stale_cutoff(now, staledays))
     changed = sa.and_(qmax.is_not(None), upd.is_not(None), timestamp_key(upd) > qmax)
     return Rules(anomaly=anomaly, stale=stale, changed=changed, qmin=qmin)
+
+
+def queue_per_record(tb: Tables, user: str) -> sa.Subquery:
+    """USER's SYNCDATA rows per record: count, A/P rows, R rows, oldest and newest."""
+    q = tb.syncdata
+    qkey = queue_key(tb)
+    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
+    forced = q.c.sydatttyp == str(Action.FORCED)
+    return (
+        sa.select(
+            q.c.sydtyp,
+            q.c.sydkey,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
+            sa.func.sum(sa.case((forced, 1), else_=0)).label("nr"),
+            sa.func.min(qkey).label("qmin"),
+            sa.func.max(qkey).label("qmax"),
+        )
+        .where(q.c.sydusr == user)
+        .group_by(q.c.sydtyp, q.c.sydkey)
+        .subquery("agg")
+    )
+
+
+def anomalies_per_record(tb: Tables, user: str) -> sa.Subquery:
+    """USER's anomalies to process per record, their reasons joined."""
+    lk = tb.synclink
+    text = sa.func.string_agg(anomaly_reason(tb), sa.literal(s.REASON_SEP))
+    return (
+        sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
+        .where(*anomaly_where(user, tb))
+        .group_by(lk.c.syltyp, lk.c.sylkey)
+        .subquery("lnk")
+    )

@@ -16,8 +16,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from . import db, present
-from . import schema as s
+from . import db, present, tables
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import CriteriaError, RunNotFoundError
 from .results import Counts, RecordRow, RunContext, RunInfo
@@ -57,7 +56,7 @@ def _info(row: Any) -> RunInfo:
 
 def find_run(conn: Connection, run_id: str) -> Row[Any] | None:
     """The FSYRUN row of ``run_id`` read on ``conn`` (in its transaction), or None."""
-    r = s.fsyrun
+    r = tables.of(conn).fsyrun
     return conn.execute(sa.select(r).where(r.c.runid == run_id)).first()
 
 
@@ -84,7 +83,7 @@ def record_force_run(
     """Insert the header of a force run; ``times`` are (started, ended, run clock)."""
     started, ended, clock = times
     conn.execute(
-        sa.insert(s.fsyrun).values(
+        sa.insert(tables.of(conn).fsyrun).values(
             runid=run_id,
             runkind=str(RunKind.FORCE),
             oprusr=ctx.operator,
@@ -118,7 +117,7 @@ def record_undo_run(
     started, ended, clock = times
     restored, kept = tally
     conn.execute(
-        sa.insert(s.fsyrun).values(
+        sa.insert(tables.of(conn).fsyrun).values(
             runid=undo_id,
             runkind=str(RunKind.UNDO),
             oprusr=operator,
@@ -138,7 +137,7 @@ def record_undo_run(
 
 def mark_undone(conn: Connection, run_id: str, undo_id: str) -> None:
     """Record on the force run ``run_id`` that the undo ``undo_id`` reverted it."""
-    r = s.fsyrun
+    r = tables.of(conn).fsyrun
     conn.execute(
         sa.update(r)
         .where(r.c.runid == run_id)
@@ -156,7 +155,7 @@ def list_runs(
         limit: at most this many runs (None: all).
         user: only runs for this USER.
     """
-    r = s.fsyrun
+    r = tables.of(engine).fsyrun
     stmt = sa.select(r).order_by(r.c.started.desc(), r.c.runid)
     if user:
         stmt = stmt.where(r.c.usr == user.strip().upper())
@@ -173,7 +172,7 @@ def get_run(engine: Engine, run_id: str) -> RunInfo:
     Raises:
         RunNotFoundError: no run has that id.
     """
-    r = s.fsyrun
+    r = tables.of(engine).fsyrun
     with db.reading(engine) as conn:
         db.require_schema(conn)
         row = conn.execute(sa.select(r).where(r.c.runid == str(run_id).strip())).first()
@@ -202,7 +201,7 @@ def run_records(
     info = get_run(engine, run_id)
     if page < 1 or page_size < 1:
         raise CriteriaError("page", page, "page and page_size must be >= 1.")
-    lg = s.fsylog
+    lg = tables.of(engine).fsylog
     conds = [lg.c.runid == info.run_id]
     if outcome:
         if outcome not in {str(o) for o in OUTCOMES}:
@@ -229,7 +228,7 @@ def run_records(
             .offset((page - 1) * page_size)
             .subquery("pg")
         )
-        rows = [record_row(r) for r in conn.execute(describe(pg))]
+        rows = [record_row(r) for r in conn.execute(describe(pg, tables.of(conn)))]
     return rows, total
 
 
@@ -273,7 +272,7 @@ def iter_log_lines(
     if not details or info.kind != RunKind.FORCE:
         return
     yield "Records (type, key, outcome, out-of-phase reasons):"
-    lg = s.fsylog
+    lg = tables.of(engine).fsylog
     stmt = (
         sa.select(lg.c.sydtyp, lg.c.sydkey, lg.c.outcome, lg.c.reasons)
         .where(lg.c.runid == info.run_id)

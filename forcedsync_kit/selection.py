@@ -18,8 +18,9 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from . import outofphase
 from . import schema as s
-from .criteria import Action, Criteria, ObjectType, Outcome
+from .criteria import Criteria, ObjectType, Outcome
 from .results import RecordRow, RunContext
+from .tables import TOOLKIT, Tables
 
 logger = logging.getLogger(__name__)
 
@@ -52,27 +53,27 @@ def _record(kind: ObjectType, key: Any, upd: Any) -> list[Any]:
     ]
 
 
-def _sites(company: str) -> Select[Any]:
-    f = s.facility
+def _sites(tb: Tables, company: str) -> Select[Any]:
+    f = tb.facility
     return sa.select(f.c.fcy).where(f.c.legcpy == company)
 
 
-def _contacts_in(keys: Select[Any]) -> Select[Any]:
-    c = s.correspond
+def _contacts_in(tb: Tables, keys: Select[Any]) -> Select[Any]:
+    c = tb.correspond
     return sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
         c.c.cornum.in_(keys)
     )
 
 
-def _contact_branches(cr: Criteria, rep: str | None) -> list[Select[Any]]:
-    c = s.correspond
+def _contact_branches(tb: Tables, cr: Criteria, rep: str | None) -> list[Select[Any]]:
+    c = tb.correspond
     limit = _range(c.c.cornum, cr.cordeb, cr.corfin)
     cols = _record(ObjectType.COR, c.c.cornum, c.c.upddattim)
     if not (cr.corsyncnt or cr.corsynpst or cr.corsynrep):
         return [sa.select(*cols).where(*limit)]  # "totally"
     parts: list[Select[Any]] = []
     if cr.corsyncnt:
-        b = s.bpcustomer
+        b = tb.bpcustomer
         customers = sa.select(b.c.bpcnum).where(
             b.c.bpcsta == YES,
             sa.or_(b.c.rep_0 == rep, b.c.rep_1 == rep),
@@ -83,7 +84,7 @@ def _contact_branches(cr: Criteria, rep: str | None) -> list[Select[Any]]:
             cond.append(c.c.fnc.in_(cr.corfcttxt))
         parts.append(sa.select(*cols).where(*cond, *limit))
     if cr.corsynpst:
-        ld = s.lead
+        ld = tb.lead
         leads = sa.select(ld.c.pstnum).where(
             ld.c.pstrep == rep, *_range(ld.c.pstnum, cr.pstdeb, cr.pstfin)
         )
@@ -91,7 +92,7 @@ def _contact_branches(cr: Criteria, rep: str | None) -> list[Select[Any]]:
             sa.select(*cols).where(c.c.cpybpatyp == 6, c.c.bprnum.in_(leads), *limit)
         )
     if cr.corsynrep:
-        cp = s.correp
+        cp = tb.correp
         linked = sa.select(cp.c.copnum).where(
             *_range(cp.c.coprep, cr.repdeb, cr.repfin)
         )
@@ -108,7 +109,10 @@ def _bap_contacts(a: sa.Table) -> list[Any]:
 
 
 def compile_selection(
-    criteria: Criteria, ctx: RunContext, types: Collection[ObjectType]
+    criteria: Criteria,
+    ctx: RunContext,
+    types: Collection[ObjectType],
+    tables: Tables = TOOLKIT,
 ) -> Select[Any]:
     """The records to force for ``ctx.user``, each (SYDTYP, SYDKEY, UPD) once.
 
@@ -117,6 +121,7 @@ def compile_selection(
         ctx: resolved context (its ``rep`` and ``company`` are used).
         types: object types that passed the gates (SPEC §4.3); others are left out,
             including contacts pulled in by TSKFORCOR etc. when COR is gated.
+        tables: the database's tables (``tables.of(conn)``); default the toolkit's.
 
     Returns:
         One SELECT per way a record can be chosen. Contacts can be chosen several
@@ -125,23 +130,24 @@ def compile_selection(
         each, so the types are glued with UNION ALL (no sort or hash over the whole
         selection: 1.36x faster previews on DuckDB at 1M records, docs/performance.md).
     """
-    cr, rep, sites = criteria, ctx.rep, _sites(ctx.company)
+    tb = tables
+    cr, rep, sites = criteria, ctx.rep, _sites(tb, ctx.company)
     want_cor = ObjectType.COR in types
     contacts: list[Select[Any]] = []
     branches: list[Select[Any]] = []  # one per activity type
     if cr.selcor and want_cor:
-        contacts += _contact_branches(cr, rep)
+        contacts += _contact_branches(tb, cr, rep)
     parts = (
-        _task_part(cr, rep, sites, types) if cr.seltsk else None,
-        _call_part(cr, rep, sites, types) if cr.selcll else None,
-        _appointment_part(cr, rep, sites, types) if cr.selbap else None,
+        _task_part(tb, cr, rep, sites, types) if cr.seltsk else None,
+        _call_part(tb, cr, rep, sites, types) if cr.selcll else None,
+        _appointment_part(tb, cr, rep, sites, types) if cr.selbap else None,
     )
     for part in parts:
         if part is not None:
             branches += part.branches
             if want_cor:
                 contacts += part.contacts
-    return _glue(contacts, branches)
+    return _glue(tb, contacts, branches)
 
 
 class _Part(NamedTuple):
@@ -152,50 +158,62 @@ class _Part(NamedTuple):
 
 
 def _task_part(
-    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+    tb: Tables,
+    cr: Criteria,
+    rep: str | None,
+    sites: Select[Any],
+    types: Collection[ObjectType],
 ) -> _Part:
-    t = s.btask
+    t = tb.btask
     cond = [
         t.c.tskrep == rep,
         t.c.salfcy.in_(sites),
-        *_range(t.c.tskstr, cr.tskdatdeb, cr.tskdatfin),
-        *_range(t.c.tskdat, cr.tskechdeb, cr.tskechfin),
+        *_range(tb.value(t.c.tskstr), cr.tskdatdeb, cr.tskdatfin),
+        *_range(tb.value(t.c.tskdat), cr.tskechdeb, cr.tskechfin),
     ]
     part = _Part([], [])
     if ObjectType.TSK in types:
         record = _record(ObjectType.TSK, t.c.tsknum, t.c.upddattim)
         part.branches.append(sa.select(*record).where(*cond))
     if cr.tskforcor:
-        part.contacts.append(_contacts_in(sa.select(t.c.tskcor).where(*cond)))
+        part.contacts.append(_contacts_in(tb, sa.select(t.c.tskcor).where(*cond)))
     return part
 
 
 def _call_part(
-    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+    tb: Tables,
+    cr: Criteria,
+    rep: str | None,
+    sites: Select[Any],
+    types: Collection[ObjectType],
 ) -> _Part:
-    k = s.bcall
+    k = tb.bcall
     cond = [
         k.c.cllrep == rep,
         k.c.salfcy.in_(sites),
-        *_range(k.c.clldat, cr.clldatdeb, cr.clldatfin),
+        *_range(tb.value(k.c.clldat), cr.clldatdeb, cr.clldatfin),
     ]
     part = _Part([], [])
     if ObjectType.CLL in types:
         record = _record(ObjectType.CLL, k.c.cllnum, k.c.upddattim)
         part.branches.append(sa.select(*record).where(*cond))
     if cr.cllforcor:
-        part.contacts.append(_contacts_in(sa.select(k.c.cllcor).where(*cond)))
+        part.contacts.append(_contacts_in(tb, sa.select(k.c.cllcor).where(*cond)))
     return part
 
 
 def _appointment_part(
-    cr: Criteria, rep: str | None, sites: Select[Any], types: Collection[ObjectType]
+    tb: Tables,
+    cr: Criteria,
+    rep: str | None,
+    sites: Select[Any],
+    types: Collection[ObjectType],
 ) -> _Part:
-    a = s.bappoint
+    a = tb.bappoint
     cond = [
         sa.or_(a.c.atprepmna == rep, *[col == rep for col in _bap_reps(a)]),
         a.c.salfcy.in_(sites),
-        *_range(a.c.aptdat, cr.bapdatdeb, cr.bapdatfin),
+        *_range(tb.value(a.c.aptdat), cr.bapdatdeb, cr.bapdatfin),
     ]
     part = _Part([], [])
     if ObjectType.BAP in types:
@@ -203,9 +221,9 @@ def _appointment_part(
         part.branches.append(sa.select(*record).where(*cond))
     if cr.bapforcor:
         met = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_contacts(a)])
-        part.contacts.append(_contacts_in(sa.select(met.subquery().c[0])))
+        part.contacts.append(_contacts_in(tb, sa.select(met.subquery().c[0])))
     if cr.bapforrep:
-        c = s.correspond
+        c = tb.correspond
         reps = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_reps(a)])
         part.contacts.append(
             sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
@@ -215,7 +233,9 @@ def _appointment_part(
     return part
 
 
-def _glue(contacts: list[Select[Any]], branches: list[Select[Any]]) -> Select[Any]:
+def _glue(
+    tb: Tables, contacts: list[Select[Any]], branches: list[Select[Any]]
+) -> Select[Any]:
     """Contacts glued with UNION (distinct), types with UNION ALL (docstring above)."""
     if len(contacts) > 1:
         branches.insert(0, sa.select(sa.union(*contacts).subquery()))
@@ -223,47 +243,13 @@ def _glue(contacts: list[Select[Any]], branches: list[Select[Any]]) -> Select[An
         branches.insert(0, contacts[0])
     if not branches:
         # Every wanted type was gated: a valid, empty selection (never a filter error).
-        c = s.correspond
+        c = tb.correspond
         return sa.select(*_record(ObjectType.COR, c.c.cornum, c.c.upddattim)).where(
             sa.false()
         )
     if len(branches) == 1:
         return branches[0]
     return sa.select(sa.union_all(*branches).subquery())
-
-
-def _queue_per_record(user: str) -> sa.Subquery:
-    """USER's SYNCDATA rows per record: count, A/P rows, R rows, oldest and newest."""
-    q = s.syncdata
-    qkey = outofphase.queue_key()
-    leaving = q.c.sydatttyp.in_([str(Action.DELETION), str(Action.USER_CHANGE)])
-    forced = q.c.sydatttyp == str(Action.FORCED)
-    return (
-        sa.select(
-            q.c.sydtyp,
-            q.c.sydkey,
-            sa.func.count().label("n"),
-            sa.func.sum(sa.case((leaving, 1), else_=0)).label("nap"),
-            sa.func.sum(sa.case((forced, 1), else_=0)).label("nr"),
-            sa.func.min(qkey).label("qmin"),
-            sa.func.max(qkey).label("qmax"),
-        )
-        .where(q.c.sydusr == user)
-        .group_by(q.c.sydtyp, q.c.sydkey)
-        .subquery("agg")
-    )
-
-
-def _anomalies_per_record(user: str) -> sa.Subquery:
-    """USER's anomalies to process per record, their reasons joined."""
-    lk = s.synclink
-    text = sa.func.string_agg(outofphase.anomaly_reason(), sa.literal(s.REASON_SEP))
-    return (
-        sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
-        .where(*outofphase.anomaly_where(user))
-        .group_by(lk.c.syltyp, lk.c.sylkey)
-        .subquery("lnk")
-    )
 
 
 def classify(
@@ -274,14 +260,13 @@ def classify(
     staledays: int,
     timestamp_key: outofphase.TimestampKey,
     only_oop: bool = False,
+    tables: Tables = TOOLKIT,
 ) -> Select[Any]:
     """Each selected record with outcome (SPEC §4.4), out-of-phase flag, reasons (§5).
 
     Args:
-        selection: ``compile_selection`` output.
-        user: USER whose queue and anomalies are read.
-        now: the run's clock.
-        staledays: STALEDAYS.
+        selection, tables: ``compile_selection`` output; ``tables.of(conn)``.
+        user, now, staledays: USER whose queue and anomalies are read; the clock.
         timestamp_key: ``db.timestamp_key`` bound to the dialect (UPDDATTIM as text).
         only_oop: keep only out-of-phase records (ONLYOOP).
 
@@ -289,8 +274,8 @@ def classify(
         SELECT sydtyp, sydkey, outcome, oop (0/1), reasons (joined by REASON_SEP).
     """
     sel = selection.subquery("sel")
-    agg = _queue_per_record(user)
-    links = _anomalies_per_record(user)
+    agg = outofphase.queue_per_record(tables, user)
+    links = outofphase.anomalies_per_record(tables, user)
     outcome = sa.case(
         (agg.c.nap > 0, str(Outcome.SKIP)),
         (sa.and_(agg.c.n == 1, agg.c.nr == 1), str(Outcome.ALREADY)),
@@ -342,15 +327,17 @@ def split_reasons(text: str | None) -> tuple[str, ...]:
     return tuple(fields + rest)
 
 
-def describe(page: sa.Subquery) -> Select[Any]:
+def describe(page: sa.Subquery, tables: Tables = TOOLKIT) -> Select[Any]:
     """Join a page of classified records to their description, date and rep."""
-    c, t, k, a = s.correspond, s.btask, s.bcall, s.bappoint
+    tb = tables
+    c, t, k, a = tb.correspond, tb.btask, tb.bcall, tb.bappoint
+    v = tb.value
     cor = sa.and_(page.c.sydtyp == str(ObjectType.COR), c.c.cornum == page.c.sydkey)
     tsk = sa.and_(page.c.sydtyp == str(ObjectType.TSK), t.c.tsknum == page.c.sydkey)
     cll = sa.and_(page.c.sydtyp == str(ObjectType.CLL), k.c.cllnum == page.c.sydkey)
     bap = sa.and_(page.c.sydtyp == str(ObjectType.BAP), a.c.aptnum == page.c.sydkey)
     name = sa.func.trim(
-        sa.func.coalesce(c.c.cntfna, "") + " " + sa.func.coalesce(c.c.cntlna, "")
+        sa.func.coalesce(v(c.c.cntfna), "") + " " + sa.func.coalesce(v(c.c.cntlna), "")
     )
     return (
         sa.select(
@@ -359,11 +346,15 @@ def describe(page: sa.Subquery) -> Select[Any]:
             page.c.outcome,
             page.c.oop,
             page.c.reasons,
-            sa.func.coalesce(t.c.fulobj, k.c.fulobj, a.c.fulobj, name).label("descr"),
-            sa.func.coalesce(t.c.tskstr, k.c.clldat, a.c.aptdat).label("recdate"),
-            sa.func.coalesce(t.c.tskrep, k.c.cllrep, a.c.atprepmna, c.c.repnum).label(
-                "rep"
+            sa.func.coalesce(v(t.c.fulobj), v(k.c.fulobj), v(a.c.fulobj), name).label(
+                "descr"
             ),
+            sa.func.coalesce(v(t.c.tskstr), v(k.c.clldat), v(a.c.aptdat)).label(
+                "recdate"
+            ),
+            sa.func.coalesce(
+                v(t.c.tskrep), v(k.c.cllrep), v(a.c.atprepmna), v(c.c.repnum)
+            ).label("rep"),
         )
         .select_from(page)
         .outerjoin(c, cor)

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import context, db, snapstore
+from . import context, db, snapstore, tables
 from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
@@ -50,13 +50,15 @@ def plan(
     db.require_schema(conn)
     ctx = context.resolve(conn, criteria, operator)
     gates = context.gates(conn, criteria, ctx)
+    tb = tables.of(conn)
     classified = classify(
-        compile_selection(criteria, ctx, gates.active),
+        compile_selection(criteria, ctx, gates.active, tb),
         user=ctx.user,
         now=now,
         staledays=criteria.staledays,
         timestamp_key=lambda col: db.timestamp_key(conn, col),
         only_oop=criteria.onlyoop,
+        tables=tb,
     )
     skipped = tuple(str(t) for t in gates.skipped)
     return Plan(ctx, now, classified, gates.warnings, skipped)

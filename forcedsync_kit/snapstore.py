@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import tables
 from .selection import describe
 
 
@@ -117,7 +118,9 @@ def _described(conn: Connection, page: sa.Select[Any]) -> list[Any]:
     """The page's rows with description, date and rep (and ``r_all``), in order."""
     pg = page.subquery("pg")
     with conn.begin():
-        return list(conn.execute(describe(pg).add_columns(pg.c.r_all)).all())
+        return list(
+            conn.execute(describe(pg, tables.of(conn)).add_columns(pg.c.r_all)).all()
+        )
 
 
 def page_rows(
@@ -152,14 +155,20 @@ def rows_after(
     return _described(conn, page)
 
 
-def export_select(table: sa.Table, reason_sep: str, *, text: bool) -> sa.Select[Any]:
+def export_select(
+    table: sa.Table,
+    reason_sep: str,
+    *,
+    text: bool,
+    tb: tables.Tables = tables.TOOLKIT,
+) -> sa.Select[Any]:
     """Every snapshot record in preview order, reasons joined by ``'; '``.
 
     ``text``: out_of_phase as 'true'/'false' (CSV reads alike from both backends,
     PostgreSQL printing booleans as t/f); else a BOOLEAN (Parquet).
     """
     src = sa.select(table).subquery("snap")
-    c = describe(src).order_by(None).subquery("d")
+    c = describe(src, tb).order_by(None).subquery("d")
     yes, no = ("true", "false") if text else (True, False)
     reasons = sa.func.replace(sa.func.ltrim(c.c.reasons, reason_sep), reason_sep, "; ")
     return sa.select(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import schema as s
+from . import tables
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import CriteriaError, PreviewChangedError
 from .results import Counts, PreviewResult
@@ -151,7 +151,7 @@ def check_counts(
 
 def staged_counts(conn: Connection, run_id: str) -> dict[str, dict[str, int]]:
     """Counts per type and outcome of a run's staged FSYLOG rows."""
-    lg = s.fsylog
+    lg = tables.of(conn).fsylog
     rows = conn.execute(
         sa.select(lg.c.sydtyp, lg.c.outcome, sa.func.count())
         .where(lg.c.runid == run_id)

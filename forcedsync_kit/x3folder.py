@@ -63,7 +63,7 @@ def build(
     with db.writing(engine) as conn:
         create(conn, layout, replace=replace)
         rows = copy_demo(conn, layout)
-        _start_keys(conn, layout)
+        start_keys(conn, layout)
     return FolderSummary(schema=layout.schema, rows=rows)
 
 
@@ -144,7 +144,7 @@ def _count(conn: Connection, table: sa.Table) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _start_keys(conn: Connection, layout: Layout) -> None:
+def start_keys(conn: Connection, layout: Layout) -> None:
     """Create the SYDNUM sequence or counter the mapping declares, above the keys."""
     spec = layout.mapping.sydnum
     q = layout.table("syncdata")

@@ -24,6 +24,7 @@ from ..errors import (
 )
 from .admin import dashboard, demo, init, kernel
 from .batch import job, sync
+from .check import check
 from .forcing import force, preview, undo
 from .history import log, runs
 from .options import CONTEXT, EXIT_WRITTEN, WRITTEN, WrittenThenFailed, build_criteria
@@ -118,6 +119,7 @@ def cli(debug: bool) -> None:
 
 for _command in (
     init,
+    check,
     demo,
     preview,
     force,

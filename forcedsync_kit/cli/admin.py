@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import db, present
+from .. import db, present, tables, x3check
 from ..errors import FolderNotEmptyError
 from .options import CONTEXT, db_option, mark_written, progress
 
@@ -15,6 +15,9 @@ from .options import CONTEXT, db_option, mark_written, progress
 @db_option
 def init(db_url: str | None) -> None:
     """Create the X3 and toolkit tables that are missing (never drops or alters).
+
+    With --x3-folder, only the toolkit's own tables (in --toolkit-schema), once the
+    folder passes 'forcedsync check'.
 
     Example: forcedsync init --db ./forcedsync.duckdb
     """
@@ -47,6 +50,9 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
     from .. import demo as demo_data
 
     engine = db.connect(db_url)
+    folder = tables.layout_of(engine)
+    if folder is not None:  # the demo writes X3 tables: never into a live folder
+        x3check.refuse_init(folder)
     try:
         summary = demo_data.build(
             engine, scale=scale, seed=seed, replace=replace, progress=progress

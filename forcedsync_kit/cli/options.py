@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import marking
+from .. import db, folderdb, marking
 from ..criteria import Criteria
 from ..edges import MAX_INT32, ascii_int
 from ..params import merge_params
@@ -31,14 +31,78 @@ class WrittenThenFailed(click.ClickException):
 
 
 def db_option(func: F) -> F:
-    """``--db``: a URL or DuckDB path (default $FORCEDSYNC_DB, ./forcedsync.duckdb)."""
+    """``--db`` and the live-folder options (``folder_options``) of every command."""
     return click.option(
         "--db",
         "db_url",
         metavar="URL",
         help="Database URL or DuckDB file path (default: $FORCEDSYNC_DB_URL, "
         "$FORCEDSYNC_DB, else ./forcedsync.duckdb).",
-    )(func)
+    )(folder_options(func))
+
+
+#: ``click.Context.meta`` key of the live-folder options given to a command.
+FOLDER = "forcedsync.folder"
+
+
+def _remember_folder(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Collect --x3-folder/--mapping/--toolkit-schema; ``db.connect`` then uses them.
+
+    The values hold for the command's run only (``db.folder_defaults``, released
+    when the command ends), so the command bodies keep calling ``db.connect(url)``.
+    """
+    given = ctx.meta.setdefault(FOLDER, {})
+    given[str(param.name)] = value.strip() if isinstance(value, str) else value
+    if len(given) == len(FOLDER_OPTIONS):
+        ctx.with_resource(
+            db.folder_defaults(
+                given["x3_folder"] or None,
+                given["mapping"] or None,
+                given["toolkit_schema"] or None,
+            )
+        )
+    return value
+
+
+FOLDER_OPTIONS = (
+    click.option(
+        "--x3-folder",
+        "x3_folder",
+        metavar="NAME",
+        envvar=folderdb.FOLDER_VARIABLE,
+        expose_value=False,
+        callback=_remember_folder,
+        help="Run on the live X3 folder NAME (its schema), checked first "
+        f"(default: ${folderdb.FOLDER_VARIABLE}; none = the toolkit's own tables).",
+    ),
+    click.option(
+        "--mapping",
+        "mapping",
+        metavar="PRESET|FILE",
+        envvar=folderdb.MAPPING_VARIABLE,
+        expose_value=False,
+        callback=_remember_folder,
+        help="Logical -> physical names: preset x3 or toolkit, or a YAML file "
+        "(default: x3 with --x3-folder).",
+    ),
+    click.option(
+        "--toolkit-schema",
+        "toolkit_schema",
+        metavar="NAME",
+        envvar=folderdb.TOOLKIT_SCHEMA_VARIABLE,
+        expose_value=False,
+        callback=_remember_folder,
+        help="Schema of the toolkit's run history next to a live folder "
+        f"(default: {folderdb.DEFAULT_TOOLKIT_SCHEMA}).",
+    ),
+)
+
+
+def folder_options(func: F) -> F:
+    """``--x3-folder``, ``--mapping`` and ``--toolkit-schema`` (SPEC §8)."""
+    for option in reversed(FOLDER_OPTIONS):
+        func = option(func)
+    return func
 
 
 def json_option(func: F) -> F:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from .. import db, errors, kernel, outputs, resources
 from ..criteria import PARAMETERS
 from ..errors import ForcedSyncError
+from ..folderdb import folder_environment
 from .common import (
     JOB_KERNEL,
     NOTEBOOK_FILE,
@@ -241,7 +242,10 @@ def _execute(
         OUTPUT_DIR=str(out),
         NOW=text_or_none(now),
     )
-    with kernel_env("FORCEDSYNC_DB_URL", secret_url):
+    with contextlib.ExitStack() as stack:
+        for name, value in folder_environment().items():  # --x3-folder etc.
+            stack.enter_context(kernel_env(name, value))
+        stack.enter_context(kernel_env("FORCEDSYNC_DB_URL", secret_url))
         _papermill(source, target, parameters, timeout, kernel_name=kernel_name)
     summary = _read_summary(summary_file, target)
     log = out / summary["log"] if summary.get("log") else None

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import runlog
+from .. import keys, runlog, tables
 from .. import schema as s
 from ..clock import parse_clock, stamp
 from ..criteria import Action, Criteria, Outcome
@@ -45,9 +45,11 @@ class ForceJob:
     step: Progress
 
 
-def in_run(run_id: str, *outcomes: str) -> sa.Select[Any]:
+def in_run(
+    run_id: str, *outcomes: str, tb: tables.Tables = tables.TOOLKIT
+) -> sa.Select[Any]:
     """EXISTS-able: the run's FSYLOG rows of the given outcomes matching SYNCDATA."""
-    lg, q = s.fsylog, s.syncdata
+    lg, q = tb.fsylog, tb.syncdata
     return sa.select(sa.literal(1)).where(
         lg.c.runid == run_id,
         lg.c.outcome.in_(outcomes),
@@ -58,24 +60,25 @@ def in_run(run_id: str, *outcomes: str) -> sa.Select[Any]:
 
 def key_recorded(conn: Connection) -> bool:
     """Whether FSYKEY already has the SYDNUM high-water mark."""
-    k = s.fsykey
+    k = tables.of(conn).fsykey
     found = conn.execute(sa.select(k.c.keyname).where(k.c.keyname == SYDNUM_KEY))
     return found.first() is not None
 
 
 def next_keys(conn: Connection) -> int:
     """The highest SYDNUM ever present or generated; new keys go above it."""
-    k = s.fsykey
+    tb = tables.of(conn)
+    k = tb.fsykey
     last = conn.execute(
         sa.select(k.c.lastval).where(k.c.keyname == SYDNUM_KEY)
     ).scalar()
-    top = conn.execute(sa.select(sa.func.max(s.syncdata.c.sydnum))).scalar()
+    top = conn.execute(sa.select(sa.func.max(tb.syncdata.c.sydnum))).scalar()
     return max(int(last or 0), int(top or 0))
 
 
 def store_keys(conn: Connection, value: int, existed: bool) -> None:
     """Record ``value`` as the SYDNUM high-water mark."""
-    k = s.fsykey
+    k = tables.of(conn).fsykey
     if existed:
         conn.execute(
             sa.update(k).where(k.c.keyname == SYDNUM_KEY).values(lastval=value)
@@ -103,25 +106,51 @@ def stage(conn: Connection, run_id: str, plan: Plan, base: int) -> None:
         newnum.label("newsydnum"),
     )
     cols = ["runid", "sydtyp", "sydkey", "outcome", "oop", "reasons", "newsydnum"]
-    conn.execute(sa.insert(s.fsylog).from_select(cols, src))
+    conn.execute(sa.insert(tables.of(conn).fsylog).from_select(cols, src))
+
+
+def allocates_keys(conn: Connection) -> bool:
+    """True when the folder's mapping takes SYDNUM keys from a sequence or counter.
+
+    Those keys are drawn after staging (``assign_keys``), as many as rows written;
+    otherwise (the toolkit, strategy ``max``) they are the FSYKEY high-water + rank.
+    """
+    layout = tables.of(conn).layout
+    return layout is not None and layout.mapping.sydnum.strategy != "max"
+
+
+def assign_keys(conn: Connection, run_id: str) -> None:
+    """Replace the staged ranks by keys taken as the mapping says (``keys.take``)."""
+    tb = tables.of(conn)
+    layout = tb.layout
+    if layout is None:
+        return
+    lg = tb.fsylog
+    mine = sa.and_(lg.c.runid == run_id, lg.c.newsydnum.is_not(None))
+    count = conn.execute(sa.select(sa.func.count()).where(mine)).scalar_one()
+    key = keys.take(conn, layout, int(count))
+    if count:
+        conn.execute(sa.update(lg).where(mine).values(newsydnum=key(lg.c.newsydnum)))
 
 
 def save_replaced(conn: Connection, run_id: str, user: str) -> None:
     """Copy the SYNCDATA rows that the run replaces into FSYOLD (for undo)."""
-    q = s.syncdata
-    names = [c.name for c in q.columns]
+    tb = tables.of(conn)
+    q = tb.syncdata
+    names = tb.columns(q)
     src = sa.select(sa.literal(run_id, sa.String), *[q.c[n] for n in names]).where(
-        q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE)).exists()
+        q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE), tb=tb).exists()
     )
-    conn.execute(sa.insert(s.fsyold).from_select(["runid", *names], src))
+    conn.execute(sa.insert(tb.fsyold).from_select(["runid", *names], src))
 
 
 def delete_replaced(conn: Connection, run_id: str, user: str) -> None:
     """Delete USER's SYNCDATA rows of the records the run supersedes."""
-    q = s.syncdata
+    tb = tables.of(conn)
+    q = tb.syncdata
     conn.execute(
         sa.delete(q).where(
-            q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE)).exists()
+            q.c.sydusr == user, in_run(run_id, str(Outcome.SUPERSEDE), tb=tb).exists()
         )
     )
 
@@ -130,7 +159,8 @@ def insert_forced(
     conn: Connection, run_id: str, ctx: RunContext, now: dt.datetime
 ) -> None:
     """Insert one R row per inserted or superseded record, with its staged SYDNUM."""
-    lg = s.fsylog
+    tb = tables.of(conn)
+    lg = tb.fsylog
     src = sa.select(
         lg.c.newsydnum,
         sa.literal(ctx.user, sa.String),
@@ -151,12 +181,12 @@ def insert_forced(
         "sydnum", "sydusr", "sydtyp", "sydkey", "sydatttyp", "syddat", "sydhou",
         "sydgen", "sydupd", "sydotksta", "creusr", "credattim", "updusr", "upddattim",
     ]  # fmt: skip
-    conn.execute(sa.insert(s.syncdata).from_select(cols, src))
+    conn.execute(tb.insert_from_select(tb.syncdata, cols, src, conn))
 
 
 def run_counts(conn: Connection, run_id: str) -> dict[str, dict[str, int]]:
     """The run's records per type and outcome, counted from its FSYLOG rows."""
-    lg = s.fsylog
+    lg = tables.of(conn).fsylog
     counts = empty_counts()
     rows = conn.execute(
         sa.select(lg.c.sydtyp, lg.c.outcome, sa.func.count())
@@ -177,10 +207,13 @@ def write_force(conn: Connection, job: ForceJob) -> ForceResult:
     """The statements of a force, in order, inside the caller's transaction."""
     plan = make_plan(conn, job.criteria, job.operator, job.clock)
     ctx, run_id = plan.ctx, job.run_id
+    allocated = allocates_keys(conn)
     had_key = key_recorded(conn)
-    base = next_keys(conn)
+    base = 0 if allocated else next_keys(conn)
     job.step("selecting", 0.1)
     stage(conn, run_id, plan, base)
+    if allocated:
+        assign_keys(conn, run_id)
     job.step("saving replaced rows", 0.5)
     save_replaced(conn, run_id, ctx.user)
     job.step("writing", 0.6)
@@ -188,7 +221,8 @@ def write_force(conn: Connection, job: ForceJob) -> ForceResult:
     insert_forced(conn, run_id, ctx, job.clock)
     job.step("recording", 0.9)
     counts = run_counts(conn, run_id)
-    store_keys(conn, base + written_count(counts), had_key)
+    if not allocated:
+        store_keys(conn, base + written_count(counts), had_key)
     ended = stamp()
     runlog.record_force_run(
         conn,
@@ -258,7 +292,10 @@ def force(
     step("done", 1.0)  # committed: what follows never fails the run
     selected = sum(sum(by_outcome.values()) for by_outcome in result.counts.values())
     replaced = sum(c.get(str(Outcome.SUPERSEDE), 0) for c in result.counts.values())
+    tb = tables.of(engine)
     transaction.refresh_after_commit(
-        engine, FORCE_TABLES, selected + result.written + replaced
+        engine,
+        (tb.syncdata, tb.fsylog, tb.fsyold),
+        selected + result.written + replaced,
     )
     return result

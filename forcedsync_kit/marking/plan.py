@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import context, db
+from .. import context, db, tables
 from ..criteria import Criteria
 from ..errors import CriteriaError
 from ..results import RunContext
@@ -54,7 +54,8 @@ def make_plan(
     db.require_schema(conn)
     ctx = context.resolve(conn, criteria, operator)
     gates = context.gates(conn, criteria, ctx)
-    selection = compile_selection(criteria, ctx, gates.active)
+    tb = tables.of(conn)
+    selection = compile_selection(criteria, ctx, gates.active, tb)
     classified = classify(
         selection,
         user=ctx.user,
@@ -62,6 +63,7 @@ def make_plan(
         staledays=criteria.staledays,
         timestamp_key=lambda col: db.timestamp_key(conn, col),
         only_oop=criteria.onlyoop,
+        tables=tb,
     )
     return Plan(
         ctx, now, classified, gates.warnings, tuple(str(t) for t in gates.skipped)

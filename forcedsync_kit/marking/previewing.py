@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import db
+from .. import db, tables
 from ..clock import parse_clock
 from ..criteria import OBJECT_TYPES, Criteria, Outcome
 from ..results import PreviewResult, RecordRow, empty_counts
@@ -77,7 +77,7 @@ def page_records(
         .offset((page - 1) * page_size)
         .subquery("pg")
     )
-    return tuple(record_row(r) for r in conn.execute(describe(page_q)))
+    return tuple(record_row(r) for r in conn.execute(describe(page_q, tables.of(conn))))
 
 
 def preview(

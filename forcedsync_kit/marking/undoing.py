@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from .. import context, db, runlog
+from .. import context, db, runlog, tables
 from .. import schema as s
 from ..clock import parse_clock, stamp
 from ..criteria import Action
@@ -62,9 +62,11 @@ def load_run(conn: Connection, run_id: str) -> Row[Any]:
     return run
 
 
-def restorable(run_id: str, user: str, clock: dt.datetime) -> sa.ColumnElement[bool]:
+def restorable(
+    run_id: str, user: str, clock: dt.datetime, tb: tables.Tables = tables.TOOLKIT
+) -> sa.ColumnElement[bool]:
     """For a run's FSYLOG row: its R row is untouched and nothing queued since."""
-    lg, q = s.fsylog, s.syncdata
+    lg, q = tb.fsylog, tb.syncdata
     mine = sa.select(sa.literal(1)).where(
         q.c.sydnum == lg.c.newsydnum,
         q.c.sydusr == user,
@@ -80,7 +82,7 @@ def restorable(run_id: str, user: str, clock: dt.datetime) -> sa.ColumnElement[b
         q2.c.sydkey == lg.c.sydkey,
         q2.c.sydnum != lg.c.newsydnum,
     )
-    o, q3 = s.fsyold, q.alias("taken")
+    o, q3 = tb.fsyold, q.alias("taken")
     taken = sa.select(sa.literal(1)).where(
         o.c.runid == run_id,
         o.c.sydtyp == lg.c.sydtyp,
@@ -92,9 +94,10 @@ def restorable(run_id: str, user: str, clock: dt.datetime) -> sa.ColumnElement[b
 
 def mark_restorable(conn: Connection, run: Row[Any]) -> None:
     """Mark each forced record of the run RESTORED (can be restored) or KEPT."""
-    lg = s.fsylog
+    tb = tables.of(conn)
+    lg = tb.fsylog
     mark = sa.case(
-        (restorable(run.runid, run.usr, run.runclock), str(LineState.RESTORED)),
+        (restorable(run.runid, run.usr, run.runclock, tb), str(LineState.RESTORED)),
         else_=str(LineState.KEPT),
     )
     conn.execute(
@@ -106,7 +109,8 @@ def mark_restorable(conn: Connection, run: Row[Any]) -> None:
 
 def delete_restored(conn: Connection, run_id: str) -> None:
     """Delete the R rows the run wrote for the records marked RESTORED."""
-    lg, q = s.fsylog, s.syncdata
+    tb = tables.of(conn)
+    lg, q = tb.fsylog, tb.syncdata
     restored_nums = sa.select(lg.c.newsydnum).where(
         lg.c.runid == run_id, lg.c.undone == str(LineState.RESTORED)
     )
@@ -115,8 +119,9 @@ def delete_restored(conn: Connection, run_id: str) -> None:
 
 def put_back_replaced(conn: Connection, run_id: str) -> None:
     """Insert again, with their SYDNUM and values, the rows the run replaced."""
-    lg, q, o = s.fsylog, s.syncdata, s.fsyold
-    names = [c.name for c in q.columns]
+    tb = tables.of(conn)
+    lg, q, o = tb.fsylog, tb.syncdata, tb.fsyold
+    names = tb.columns(q)
     restored = sa.select(sa.literal(1)).where(
         lg.c.runid == run_id,
         lg.c.undone == str(LineState.RESTORED),
@@ -126,12 +131,12 @@ def put_back_replaced(conn: Connection, run_id: str) -> None:
     back = sa.select(*[o.c[n] for n in names]).where(
         o.c.runid == run_id, restored.exists()
     )
-    conn.execute(sa.insert(q).from_select(names, back))
+    conn.execute(tb.insert_from_select(q, names, back, conn))
 
 
 def tally(conn: Connection, run_id: str) -> tuple[int, int]:
     """(restored, kept): the run's records by what the undo did to them."""
-    lg = s.fsylog
+    lg = tables.of(conn).fsylog
     counts: dict[str, int] = {
         str(state): int(n)
         for state, n in conn.execute(
@@ -145,7 +150,8 @@ def tally(conn: Connection, run_id: str) -> tuple[int, int]:
 
 def kept_sample(conn: Connection, run_id: str) -> tuple[tuple[str, str, str], ...]:
     """Up to KEPT_SAMPLE records left alone: (type, key, why), by type and key."""
-    lg, q = s.fsylog, s.syncdata
+    tb = tables.of(conn)
+    lg, q = tb.fsylog, tb.syncdata
     kept_rows = conn.execute(
         sa.select(lg.c.sydtyp, lg.c.sydkey, lg.c.newsydnum)
         .where(lg.c.runid == run_id, lg.c.undone == str(LineState.KEPT))
@@ -257,5 +263,6 @@ def undo(
         rolled_back=ROLLED_BACK,
     )
     changed = result.restored + result.kept + 2 * result.restored
-    transaction.refresh_after_commit(engine, UNDO_TABLES, changed)
+    tb = tables.of(engine)
+    transaction.refresh_after_commit(engine, (tb.syncdata, tb.fsylog), changed)
     return result

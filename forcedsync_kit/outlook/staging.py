@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import schema as s
+from .. import tables
 from ..criteria import OBJECT_TYPES, Action
 
 logger = logging.getLogger(__name__)
@@ -45,13 +45,14 @@ def stage(conn: Connection, code: str) -> int:
 
     Returns the number of the user's rows left out (unknown type or action).
     """
-    q, lk = s.syncdata, s.synclink
+    tb = tables.of(conn)
+    q, lk = tb.syncdata, tb.synclink
     QUEUE.create(conn)
     _links.create(conn)
     known = sa.and_(
         sa.func.coalesce(q.c.sydtyp, "").in_([str(t) for t in OBJECT_TYPES]),
         sa.func.coalesce(q.c.sydatttyp, "").in_(ACTIONS),
-        sa.func.coalesce(q.c.sydkey, "") != "",
+        sa.func.coalesce(tb.value(q.c.sydkey), "") != "",
     )
     rows = sa.select(q.c.sydnum, q.c.sydtyp, q.c.sydkey, q.c.sydatttyp)
     rows = rows.where(q.c.sydusr == code, known)
@@ -68,7 +69,8 @@ def stage(conn: Connection, code: str) -> int:
 
 def acknowledge(conn: Connection) -> tuple[int, int]:
     """Delete exactly the staged rows; return (SYNCDATA rows, SYNCLINK rows) removed."""
-    q, lk = s.syncdata, s.synclink
+    tb = tables.of(conn)
+    q, lk = tb.syncdata, tb.synclink
     in_queue = q.c.sydnum.in_(sa.select(QUEUE.c.sydnum))
     in_links = lk.c.sylnum.in_(sa.select(_links.c.sylnum))
     # Counted in the same transaction, not from rowcount (STYLE §6).

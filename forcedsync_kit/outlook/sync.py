@@ -33,8 +33,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import db, present
-from .. import schema as s
+from .. import db, present, tables
 from ..clock import parse_clock
 from ..errors import ForcedSyncError, UserResolutionError
 from . import staging, writer
@@ -145,7 +144,7 @@ def pending_summary(engine: Engine, user: str | None = None) -> list[PendingCoun
     Raises:
         BackendError: the database cannot be used or is not initialised.
     """
-    q = s.syncdata
+    q = tables.of(engine).syncdata
     stmt = sa.select(q.c.sydusr, q.c.sydtyp, q.c.sydatttyp, sa.func.count())
     if user is not None:
         stmt = stmt.where(q.c.sydusr == _user_code(user))
@@ -330,7 +329,7 @@ def _abandoned(work: Path) -> bool:
 
 
 def _check_user(conn: Connection, code: str) -> None:
-    u = s.autilis
+    u = tables.of(conn).autilis
     if conn.execute(sa.select(u.c.codusr).where(u.c.codusr == code)).first() is None:
         raise UserResolutionError(
             "USER", code, f"User {code!r} is unknown: give a user code of AUTILIS."

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from .. import schema as s
+from .. import tables
 from ..criteria import OBJECT_TYPES, ObjectType
 from ..errors import ForcedSyncError
 from .formats import (
@@ -65,6 +65,7 @@ class Kind:
 
 
 def _kind(
+    tb: tables.Tables,
     object_type: ObjectType,
     table: sa.Table,
     key: str,
@@ -72,22 +73,30 @@ def _kind(
     build: Callable[[Row[Any], str, dt.datetime], bytes],
     **columns: str,
 ) -> Kind:
-    """A ``Kind`` reading ``columns`` (label = column name) and the last change."""
+    """A ``Kind`` reading ``columns`` (label = column name, blanks read as empty)."""
     named = {**columns, "changed": "upddattim"}
-    labelled = tuple(table.c[col].label(label) for label, col in named.items())
+    labelled = tuple(tb.value(table.c[c]).label(label) for label, c in named.items())
     return Kind(object_type, table, table.c[key], labelled, file, build)
 
 
-KINDS = (
-    _kind(ObjectType.COR, s.correspond, "cornum", CONTACTS_FILE, vcard_contact,
-          last_name="cntlna", first_name="cntfna", email="cntema", function="fnc"),
-    _kind(ObjectType.TSK, s.btask, "tsknum", TASKS_FILE, vtodo_task,
-          subject="fulobj", start="tskstr", due="tskdat", done="tskdon"),
-    _kind(ObjectType.CLL, s.bcall, "cllnum", EVENTS_FILE, vevent_call,
-          subject="fulobj", date="clldat"),
-    _kind(ObjectType.BAP, s.bappoint, "aptnum", EVENTS_FILE, vevent_appointment,
-          subject="fulobj", date="aptdat", end_date="aptdatend", hour="apthou"),
-)  # fmt: skip
+def kinds(tb: tables.Tables) -> tuple[Kind, ...]:
+    """How each object type is read from the database of ``tb``."""
+    return (
+        _kind(tb, ObjectType.COR, tb.correspond, "cornum", CONTACTS_FILE,
+              vcard_contact, last_name="cntlna", first_name="cntfna", email="cntema",
+              function="fnc"),
+        _kind(tb, ObjectType.TSK, tb.btask, "tsknum", TASKS_FILE, vtodo_task,
+              subject="fulobj", start="tskstr", due="tskdat", done="tskdon"),
+        _kind(tb, ObjectType.CLL, tb.bcall, "cllnum", EVENTS_FILE, vevent_call,
+              subject="fulobj", date="clldat"),
+        _kind(tb, ObjectType.BAP, tb.bappoint, "aptnum", EVENTS_FILE,
+              vevent_appointment, subject="fulobj", date="aptdat",
+              end_date="aptdatend", hour="apthou"),
+    )  # fmt: skip
+
+
+#: The toolkit layout's kinds.
+KINDS = kinds(tables.TOOLKIT)
 
 
 @dataclass
@@ -129,7 +138,8 @@ def export(conn: Connection, now: dt.datetime, work: Path) -> Export:
     out = Export(counts, {}, {}, [], 0)
     stamp = now.replace(tzinfo=dt.UTC)
     with _sinks(work) as sinks:
-        for kind in KINDS:
+        tb = tables.of(conn)
+        for kind in KINDS if tb.layout is None else kinds(tb):
             _export_kind(conn, kind, stamp, sinks, out)
         out.files = [p for p in (sinks[n].close() for n in OUTPUT_FILES) if p]
     return out
