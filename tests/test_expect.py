@@ -177,3 +177,81 @@ def test_cli_preview_out_bad_extension_writes_nothing(
     assert code == 1 and out == ""
     assert "must end in .csv or .parquet" in err and len(err.splitlines()) == 1
     assert list(target.parent.iterdir()) == []
+
+
+# --- job -----------------------------------------------------------------------------
+
+
+def test_job_export_beside_the_summary(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
+    from forcedsync_kit import job
+
+    folder(engine)
+    params = {"SELTSK": True}
+    res = job.run_job(
+        params, db_url=backend, operator="ADMIN", output_dir=tmp_path, now=NOW_ISO,
+        export="csv",
+    )  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["export"] == "preview.csv"
+    with (tmp_path / "preview.csv").open(newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    assert len(rows) == summary["selected"] == 5
+    assert sorted(r[5] for r in rows) == sorted(
+        o for o, n in summary["counts"]["TSK"].items() for _ in range(n)
+    )
+    assert token.decode(summary["token"]).counts["TSK"] == summary["counts"]["TSK"]
+    assert tmp_path / "preview.csv" in res.files
+    assert count(engine, s.fsyrun) == 0
+
+
+def test_job_commit_with_export_forces_what_it_exported(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
+    from forcedsync_kit import job
+
+    folder(engine)
+    job.run_job(
+        {"SELTSK": True}, db_url=backend, operator="ADMIN", output_dir=tmp_path,
+        now=NOW_ISO, commit=True, export="parquet",
+    )  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    got = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/preview.parquet')")
+    assert got.fetchall() == [(5,)]
+    assert summary["status"] == "DONE" and summary["written"] == 4
+    assert count(engine, s.fsyrun) == 1
+
+
+def test_job_with_a_stale_token_writes_nothing(
+    engine: sa.Engine, backend: str, tmp_path: Path
+) -> None:
+    from forcedsync_kit import job
+
+    folder(engine)
+    first = job.run_job(
+        {"SELTSK": True}, db_url=backend, operator="ADMIN", output_dir=tmp_path,
+        now=NOW_ISO,
+    )  # fmt: skip
+    change_queue(engine)
+    before = syncdata_rows(engine)
+    with pytest.raises(PreviewChangedError):
+        job.run_job(
+            {"SELTSK": True}, db_url=backend, operator="ADMIN", output_dir=tmp_path,
+            now=NOW_ISO, commit=True, expect=first.summary["token"],
+        )  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "FAILED" and summary["written"] == 0
+    assert "TSK supersede 1 -> 0" in summary["error"]
+    assert syncdata_rows(engine) == before and count(engine, s.fsyrun) == 0
+
+
+def test_job_bad_export_is_refused(backend: str, tmp_path: Path) -> None:
+    from forcedsync_kit import job
+
+    with pytest.raises(CriteriaError, match="EXPORT='xlsx' must be csv or parquet"):
+        job.run_job(
+            {"SELTSK": True}, db_url=backend, output_dir=tmp_path, export="xlsx"
+        )
+    with pytest.raises(CriteriaError, match="EXPORT needs OUTPUT_DIR"):
+        job.run_job({"SELTSK": True}, db_url=backend, export="csv")
