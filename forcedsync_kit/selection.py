@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from . import outofphase
 from . import schema as s
 from .criteria import Action, Criteria, ObjectType, Outcome
+from .describing import describe as describe  # re-exported: callers import it here
 from .results import RecordRow, RunContext
 
 logger = logging.getLogger(__name__)
@@ -340,38 +341,6 @@ def split_reasons(text: str | None) -> tuple[str, ...]:
     fields = sorted(p for p in parts if p.startswith("field "))
     rest = [p for p in parts if not p.startswith("field ")]
     return tuple(fields + rest)
-
-
-def describe(page: sa.Subquery) -> Select[Any]:
-    """Join a page of classified records to their description, date and rep."""
-    c, t, k, a = s.correspond, s.btask, s.bcall, s.bappoint
-    cor = sa.and_(page.c.sydtyp == str(ObjectType.COR), c.c.cornum == page.c.sydkey)
-    tsk = sa.and_(page.c.sydtyp == str(ObjectType.TSK), t.c.tsknum == page.c.sydkey)
-    cll = sa.and_(page.c.sydtyp == str(ObjectType.CLL), k.c.cllnum == page.c.sydkey)
-    bap = sa.and_(page.c.sydtyp == str(ObjectType.BAP), a.c.aptnum == page.c.sydkey)
-    name = sa.func.trim(
-        sa.func.coalesce(c.c.cntfna, "") + " " + sa.func.coalesce(c.c.cntlna, "")
-    )
-    return (
-        sa.select(
-            page.c.sydtyp,
-            page.c.sydkey,
-            page.c.outcome,
-            page.c.oop,
-            page.c.reasons,
-            sa.func.coalesce(t.c.fulobj, k.c.fulobj, a.c.fulobj, name).label("descr"),
-            sa.func.coalesce(t.c.tskstr, k.c.clldat, a.c.aptdat).label("recdate"),
-            sa.func.coalesce(t.c.tskrep, k.c.cllrep, a.c.atprepmna, c.c.repnum).label(
-                "rep"
-            ),
-        )
-        .select_from(page)
-        .outerjoin(c, cor)
-        .outerjoin(t, tsk)
-        .outerjoin(k, cll)
-        .outerjoin(a, bap)
-        .order_by(page.c.sydtyp, page.c.sydkey)
-    )
 
 
 def record_row(r: Any) -> RecordRow:
