@@ -111,7 +111,7 @@ class DownloadPanel(Part):
         with self.busy():
             rows = self._write(path)
         self.link.value = (
-            f'<a class="fsk-download" download="{esc(path.name)}" target="_blank" '
+            f'<a class="fsk-export-file" download="{esc(path.name)}" target="_blank" '
             f'href="{esc(self.files.url(path))}">{esc(path.name)}</a> '
             f"({esc(number(rows))} records)"
         )
