@@ -139,7 +139,10 @@ def measure(
                 page.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for()
                 page.screenshot(path=str(screenshot))
                 log(f"screenshot in {screenshot}")
-            page.close()
+            # beforeunload lets Voila shut the kernel down: on DuckDB its open
+            # preview snapshot holds the file until then
+            page.close(run_before_unload=True)
+            time.sleep(5)
         browser.close()
     out["console_errors"] = errors
     return out

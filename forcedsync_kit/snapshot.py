@@ -212,15 +212,6 @@ class Snapshot:
                 found.append(typ)
         return found
 
-    def _types_after(self, after: int) -> list[str]:
-        """Types with a record after position ``after`` of the whole order."""
-        found, end = [], 0
-        for typ in self._types:
-            end += self.counts_for(object_type=typ)
-            if end > after:
-                found.append(typ)
-        return found
-
     def _positions(self, outcome: str | None, only_oop: bool) -> sa.Table | None:
         if outcome is None and not only_oop:
             return None
@@ -260,7 +251,12 @@ class Snapshot:
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
         if after is not None:
             _check_int("after", after, 0, 2**62)
-            types = [ftype] if ftype else self._types_after(after)
+            if ftype:
+                types: list[str] | None = [ftype]
+            elif fout is None and not only_oop:  # r_all after..after+size: exact
+                types = self._types_between(after + 1, after + size + 1, None, False)
+            else:  # found from the page's rows (snapstore.rows_after)
+                types = None
             rows = snapstore.rows_after(
                 self._open_conn(), self._table, after, size + 1,
                 object_type=ftype, outcome=fout, only_oop=only_oop, types=types,

@@ -161,6 +161,10 @@ def rows_after(
     if object_type is not None:
         conds.append(c.sydtyp == object_type)
     page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
+    if types is None or len(types) > 1:  # the page's own types: join only theirs
+        found = sa.select(sa.distinct(page.subquery("k").c.sydtyp))
+        with conn.begin():
+            types = [str(t) for t in conn.execute(found).scalars()]
     return _described(conn, page, types)
 
 

@@ -21,6 +21,7 @@ from forcedsync_kit.ui import App
 @pytest.fixture
 def app(backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     monkeypatch.setenv("FORCEDSYNC_EXPORT_ROOT", str(tmp_path / "voila-root"))
+    monkeypatch.setenv("FORCEDSYNC_SNAPSHOT_IDLE", "0")  # kept (idle: its own test)
     engine = fsk.connect(backend)
     seed(engine)
     application = App(engine, operator="ADMIN", now=NOW)
@@ -154,3 +155,23 @@ def test_numbers_are_grouped(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "of <b class='fsk-total'>1,028,571</b>" in app.grid.page_label.value
     json.dumps(big.to_json_dict())  # JSON stays plain integers
     assert big.to_json_dict()["counts"]["TSK"]["insert"] == 1_028_571
+
+
+def test_an_idle_snapshot_is_released_and_paging_goes_on(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On DuckDB an open snapshot holds the file: released after idle seconds."""
+    import time
+
+    app.snapshot_idle = 0.3
+    app.preview_button.click()
+    snap = app.snapshot
+    assert snap is not None
+    deadline = time.monotonic() + 10
+    while not snap.closed and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert snap.closed and app.snapshot is None
+    app.grid.next_button.click()  # paged in SQL now, same records
+    assert app.grid.result.records == _preview(app, 2).records
+    app.download.csv_button.click()  # classifies again for the file
+    assert f"({N_TASKS} records)" in app.download.link.value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -79,6 +80,9 @@ class App(Part):
         self.grid = PreviewGrid(self._page, log=self.log)
         #: The open snapshot of the preview shown (None: none, or closed).
         self.snapshot: Snapshot | None = None
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+        self.snapshot_idle = snapshot_idle(engine)
         self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
         self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
         self.commit = CommitPanel(
@@ -151,6 +155,7 @@ class App(Part):
                 return
         self._last_page = ((None, None, False), first)
         self._show(self.snapshot.result(first), criteria)
+        self._touch()
 
     def _show(
         self, result: fsk.PreviewResult | None, criteria: fsk.Criteria | None
@@ -158,7 +163,7 @@ class App(Part):
         self.previewed = criteria if result is not None else None
         self.grid.show(result)
         self.commit.set_preview(result, result is not None)
-        self.download.set_ready(self.snapshot is not None and result is not None)
+        self.download.set_ready(result is not None)
 
     def _page(
         self, page: int, object_type: str | None, outcome: str | None, only_oop: bool
@@ -166,14 +171,25 @@ class App(Part):
         shown = self.grid.result
         if shown is None:
             raise fsk.ForcedSyncError("No preview is shown: click Preview first.")
+        with self._lock:
+            got = self._snapshot_page(page, object_type, outcome, only_oop)
+        if got is not None:
+            self._touch()
+            return got
+        # No snapshot (criteria changed, or released while idle): page the preview in
+        # SQL, with its clock, so outcomes and reasons stay put.
+        return self.api.preview(
+            shown.criteria, page=page, now=shown.now, object_type=object_type,
+            outcome=outcome, only_oop=only_oop,
+        )  # fmt: skip
+
+    def _snapshot_page(
+        self, page: int, object_type: str | None, outcome: str | None, only_oop: bool
+    ) -> fsk.PreviewResult | None:
+        """A page read from the open snapshot (None: no snapshot is open)."""
         snap = self.snapshot
         if snap is None or snap.closed:
-            # The snapshot was dropped (criteria changed): page the preview in SQL,
-            # with its clock, so outcomes and reasons stay put.
-            return self.api.preview(
-                shown.criteria, page=page, now=shown.now, object_type=object_type,
-                outcome=outcome, only_oop=only_oop,
-            )  # fmt: skip
+            return None
         filters = (object_type, outcome, only_oop)
         after = None
         if self._last_page is not None and self._last_page[0] == filters:
@@ -195,17 +211,52 @@ class App(Part):
         return self.api.force(criteria, progress, expect=expect)
 
     def _export(self, path: Path) -> int:
-        """Write every record of the open snapshot to ``path``."""
-        if self.snapshot is None or self.snapshot.closed:
-            raise fsk.ForcedSyncError("No preview is open: click Preview first.")
-        return write_export(self.snapshot, path).rows
+        """Write every record of the preview shown to ``path``."""
+        shown = self.grid.result
+        if shown is None:
+            raise fsk.ForcedSyncError("No preview is shown: click Preview first.")
+        with self._lock:
+            snap = self.snapshot
+            if snap is not None and not snap.closed:
+                rows = write_export(snap, path).rows
+                self._touch()
+                return rows
+        # released while idle: classify again, with the preview's clock
+        return write_export(
+            self.api.engine, path, shown.criteria, operator=self.api.login or None,
+            now=shown.now,
+        ).rows  # fmt: skip
+
+    def _touch(self) -> None:
+        """Restart the idle countdown after which the snapshot is released."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.snapshot_idle and self.snapshot is not None:
+            self._timer = threading.Timer(self.snapshot_idle, self._release)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _release(self) -> None:
+        """Idle: drop the snapshot (on DuckDB it holds the file for other sessions)."""
+        if not self._lock.acquire(blocking=False):
+            self._touch()  # in use: try again later
+            return
+        try:
+            snap, self.snapshot, self._last_page = self.snapshot, None, None
+            if snap is not None:
+                snap.close()
+        finally:
+            self._lock.release()
 
     def close_snapshot(self) -> None:
         """Drop the snapshot of the preview shown (paging then reads the queue)."""
-        snap, self.snapshot, self._last_page = self.snapshot, None, None
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            snap, self.snapshot, self._last_page = self.snapshot, None, None
+            if snap is not None:
+                snap.close()
         self.download.set_ready(False)
-        if snap is not None:
-            snap.close()
 
     def _form_changed(self) -> None:
         # "Force" stays enabled only while the preview shown is the form's criteria.
@@ -246,6 +297,27 @@ class App(Part):
         for part in parts:
             part.close()
         super().close()
+
+
+#: Seconds a DuckDB preview snapshot stays open without use ($FORCEDSYNC_SNAPSHOT_IDLE).
+DUCKDB_SNAPSHOT_IDLE = 10.0
+
+
+def snapshot_idle(engine: Engine) -> float | None:
+    """Seconds after which an unused snapshot is released; None keeps it.
+
+    On DuckDB the snapshot's connection holds the database file, which every other
+    process (another person's session, a job, the CLI) then waits for; PostgreSQL
+    sessions do not block each other, so the snapshot stays until it is replaced.
+    """
+    text = os.environ.get("FORCEDSYNC_SNAPSHOT_IDLE", "").strip()
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            value = DUCKDB_SNAPSHOT_IDLE
+        return value if value > 0 else None
+    return DUCKDB_SNAPSHOT_IDLE if engine.dialect.name == "duckdb" else None
 
 
 def connected_as(api: Api, note: str = "") -> str:
