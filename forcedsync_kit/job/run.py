@@ -231,23 +231,27 @@ def run_job(
         clock = now if isinstance(now, dt.datetime) else text_or_none(now)
         step = _force if do_commit else _preview
         step(engine, criteria, out, done, operator=text_or_none(operator), now=clock)
-        assert done.result is not None
-        log = done.log.name if done.log else None
-        info = summary(
-            done.result, commit=do_commit, url=db.masked(engine.url), log=log
-        )
-        info["token"] = done.token
-        info["export"] = done.export_file.name if done.export_file else None
-        files = [] if out is None else [out / SUMMARY_FILE]
-        if out is not None:
-            write_json(out / SUMMARY_FILE, info)
+        info = _finish(done, out, commit=do_commit, url=db.masked(engine.url))
     except Exception as exc:
         if out is not None:
             write_json(out / SUMMARY_FILE, failed(exc, commit, done.result))
         raise
-    files += [done.log] if done.log is not None else []
-    files += [done.export_file] if done.export_file is not None else []
+    assert done.result is not None
+    files = [] if out is None else [out / SUMMARY_FILE]
+    files += [p for p in (done.log, done.export_file) if p is not None]
     return JobResult(info, done.result, done.records, tuple(files))
+
+
+def _finish(done: _Done, out: Path | None, *, commit: bool, url: str) -> dict[str, Any]:
+    """The job's summary (with its token and export), written to ``out``."""
+    assert done.result is not None
+    log = done.log.name if done.log else None
+    info = summary(done.result, commit=commit, url=url, log=log)
+    info["token"] = done.token
+    info["export"] = done.export_file.name if done.export_file else None
+    if out is not None:
+        write_json(out / SUMMARY_FILE, info)
+    return info
 
 
 def failed(

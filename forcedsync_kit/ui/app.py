@@ -78,13 +78,7 @@ class App(Part):
         )
         self.preview_button.add_class("fsk-preview")
         self.grid = PreviewGrid(self._page, log=self.log)
-        #: The open snapshot of the preview shown (None: none, or closed).
-        self.snapshot: Snapshot | None = None
-        self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
-        self.snapshot_idle = snapshot_idle(engine)
-        self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
-        self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
+        self._snapshot_state(engine)
         self.commit = CommitPanel(
             self._force,
             lambda rid: self.api.log_text(rid, details=True),
@@ -111,6 +105,15 @@ class App(Part):
         )
         self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
         self.root.add_class("fsk-app")
+
+    def _snapshot_state(self, engine: Engine) -> None:
+        #: The open snapshot of the preview shown (None: none, or closed).
+        self.snapshot: Snapshot | None = None
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+        self.snapshot_idle = snapshot_idle(engine)
+        self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
+        self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
 
     def _tabs(self) -> w.Tab:
         """The four tabs: force (form, preview, commit), runs, overview, sync."""
