@@ -262,3 +262,21 @@ __all__ = [
     "text_table",
     "to_json",
 ]
+
+
+def differences_table(diff: Mapping[tuple[str, str], tuple[int, int]]) -> list[str]:
+    """A changed queue's differences: type, outcome, previewed, now, change."""
+    cols = [
+        Column("type", 4, "<"),
+        Column("outcome", 9, "<"),
+        Column("previewed"),
+        Column("now"),
+        Column("change"),
+    ]
+    rows = [
+        [t, o, *diff[(t, o)], f"{diff[(t, o)][1] - diff[(t, o)][0]:+,}"]
+        for t in map(str, OBJECT_TYPES)
+        for o in map(str, OUTCOMES)
+        if (t, o) in diff
+    ]
+    return text_table(cols, rows, sep="  ")

@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from . import outofphase
 from . import schema as s
 from .criteria import Criteria, ObjectType, Outcome
+from .describing import describe as describe  # re-exported: callers import it here
 from .results import RecordRow, RunContext
 from .tables import TOOLKIT, Tables
 
@@ -325,44 +326,6 @@ def split_reasons(text: str | None) -> tuple[str, ...]:
     fields = sorted(p for p in parts if p.startswith("field "))
     rest = [p for p in parts if not p.startswith("field ")]
     return tuple(fields + rest)
-
-
-def describe(page: sa.Subquery, tables: Tables = TOOLKIT) -> Select[Any]:
-    """Join a page of classified records to their description, date and rep."""
-    tb = tables
-    c, t, k, a = tb.correspond, tb.btask, tb.bcall, tb.bappoint
-    v = tb.value
-    cor = sa.and_(page.c.sydtyp == str(ObjectType.COR), c.c.cornum == page.c.sydkey)
-    tsk = sa.and_(page.c.sydtyp == str(ObjectType.TSK), t.c.tsknum == page.c.sydkey)
-    cll = sa.and_(page.c.sydtyp == str(ObjectType.CLL), k.c.cllnum == page.c.sydkey)
-    bap = sa.and_(page.c.sydtyp == str(ObjectType.BAP), a.c.aptnum == page.c.sydkey)
-    name = sa.func.trim(
-        sa.func.coalesce(v(c.c.cntfna), "") + " " + sa.func.coalesce(v(c.c.cntlna), "")
-    )
-    return (
-        sa.select(
-            page.c.sydtyp,
-            page.c.sydkey,
-            page.c.outcome,
-            page.c.oop,
-            page.c.reasons,
-            sa.func.coalesce(v(t.c.fulobj), v(k.c.fulobj), v(a.c.fulobj), name).label(
-                "descr"
-            ),
-            sa.func.coalesce(v(t.c.tskstr), v(k.c.clldat), v(a.c.aptdat)).label(
-                "recdate"
-            ),
-            sa.func.coalesce(
-                v(t.c.tskrep), v(k.c.cllrep), v(a.c.atprepmna), v(c.c.repnum)
-            ).label("rep"),
-        )
-        .select_from(page)
-        .outerjoin(c, cor)
-        .outerjoin(t, tsk)
-        .outerjoin(k, cll)
-        .outerjoin(a, bap)
-        .order_by(page.c.sydtyp, page.c.sydkey)
-    )
 
 
 def record_row(r: Any) -> RecordRow:

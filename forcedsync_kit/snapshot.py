@@ -202,6 +202,18 @@ class Snapshot:
         )
 
     # --- pages ----------------------------------------------------------------
+    def _types_between(
+        self, first: int, last: int, outcome: str | None, only_oop: bool
+    ) -> list[str]:
+        """Types at filtered positions ``first..last`` (types are contiguous)."""
+        found, end = [], 0
+        for typ in self._types:
+            start = end + 1
+            end += self.counts_for(object_type=typ, outcome=outcome, only_oop=only_oop)
+            if start <= last and end >= first and end >= start:
+                found.append(typ)
+        return found
+
     def _positions(self, outcome: str | None, only_oop: bool) -> sa.Table | None:
         if outcome is None and not only_oop:
             return None
@@ -241,9 +253,15 @@ class Snapshot:
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
         if after is not None:
             _check_int("after", after, 0, 2**62)
+            if ftype:
+                types: list[str] | None = [ftype]
+            elif fout is None and not only_oop:  # r_all after..after+size: exact
+                types = self._types_between(after + 1, after + size + 1, None, False)
+            else:  # found from the page's rows (snapstore.rows_after)
+                types = None
             rows = snapstore.rows_after(
                 self._open_conn(), self._table, after, size + 1,
-                object_type=ftype, outcome=fout, only_oop=only_oop,
+                object_type=ftype, outcome=fout, only_oop=only_oop, types=types,
             )  # fmt: skip
             more = len(rows) > size
             return self._page(rows[:size], number, size, total, more)
@@ -253,9 +271,10 @@ class Snapshot:
         base = self._before(ftype, fout, only_oop) if ftype else 0
         last = min(start + size, total)
         pos = self._positions(fout, only_oop)
-        rows = snapstore.page_rows(
-            self._open_conn(), self._table, pos, base + start + 1, base + last
-        )
+        first, end = base + start + 1, base + last
+        types = self._types_between(first, end, fout, only_oop)
+        conn = self._open_conn()
+        rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
         return self._page(rows, number, size, total, last < total)
 
     @staticmethod

@@ -12,6 +12,7 @@ description, date and rep.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,17 +115,29 @@ def grouped_counts(
     return [(str(t), str(o), int(f), int(n)) for t, o, f, n in rows]
 
 
-def _described(conn: Connection, page: sa.Select[Any]) -> list[Any]:
-    """The page's rows with description, date and rep (and ``r_all``), in order."""
+def _described(
+    conn: Connection, page: sa.Select[Any], types: Sequence[str] | None
+) -> list[Any]:
+    """The page's rows with description, date and rep (and ``r_all``), in order.
+
+    ``types``: the object types the page can hold; only their tables are joined.
+    """
     pg = page.subquery("pg")
     with conn.begin():
         return list(
-            conn.execute(describe(pg, tables.of(conn)).add_columns(pg.c.r_all)).all()
+            conn.execute(
+                describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
+            ).all()
         )
 
 
 def page_rows(
-    conn: Connection, table: sa.Table, pos: sa.Table | None, first: int, last: int
+    conn: Connection,
+    table: sa.Table,
+    pos: sa.Table | None,
+    first: int,
+    last: int,
+    types: Sequence[str] | None = None,
 ) -> list[Any]:
     """Described rows at positions ``first..last`` (of ``pos``, else ``r_all``)."""
     c = table.c
@@ -133,7 +146,7 @@ def page_rows(
     else:
         keys = sa.select(pos.c.r_all).where(pos.c.r >= first, pos.c.r <= last)
         page = sa.select(table).where(c.r_all.in_(keys))
-    return _described(conn, page)
+    return _described(conn, page, types)
 
 
 def rows_after(
@@ -145,6 +158,7 @@ def rows_after(
     object_type: str | None,
     outcome: str | None,
     only_oop: bool,
+    types: Sequence[str] | None = None,
 ) -> list[Any]:
     """Keyset page: the next ``size`` described rows of the filter after ``r_all``."""
     c = table.c
@@ -152,7 +166,11 @@ def rows_after(
     if object_type is not None:
         conds.append(c.sydtyp == object_type)
     page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
-    return _described(conn, page)
+    if types is None or len(types) > 1:  # the page's own types: join only theirs
+        found = sa.select(sa.distinct(page.subquery("k").c.sydtyp))
+        with conn.begin():
+            types = [str(t) for t in conn.execute(found).scalars()]
+    return _described(conn, page, types)
 
 
 def export_select(

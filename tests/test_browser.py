@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -102,6 +103,11 @@ class Page:
             self.context.close()  # type: ignore[attr-defined]
 
 
+def shown_int(locator: Any) -> int:
+    """A number the dashboard shows grouped by thousands (1,028,571)."""
+    return int(locator.inner_text().replace(",", ""))
+
+
 def _counts_shown(page: Page) -> dict[str, dict[str, int]]:
     rows = page.page.locator("table.fsk-counts").first.inner_text().strip().splitlines()
     header = rows[0].split("\t")
@@ -149,17 +155,17 @@ def test_preview_page_commit_in_the_browser(
         demo_url, ["SELTSK=1", "SELCLL=1", "FLGTRCDET=1", "TSKDATDEB=2026-01-01"]
     )
     assert shown == cli["counts"]
-    total = int(p.locator(".fsk-total").first.inner_text())
+    total = shown_int(p.locator(".fsk-total").first)
     assert total == cli["total"] and total > 200
     p.get_by_role("button", name="Next").click()
     p.locator(".fsk-page-label").get_by_text("Page 2 of").wait_for()
-    to_write = int(p.locator(".fsk-to-write").first.inner_text())
-    force = p.get_by_role("button", name=f"Force {to_write} records")
+    to_write = shown_int(p.locator(".fsk-to-write").first)
+    force = p.get_by_role("button", name=f"Force {to_write:,} records")
     force.click()
-    p.get_by_role("button", name=f"Confirm: force {to_write} records").click()
+    p.get_by_role("button", name=f"Confirm: force {to_write:,} records").click()
     run_id = p.locator(".fsk-run-id").first.inner_text(timeout=TIMEOUT_MS)
     assert re.fullmatch(r"[0-9a-f]{32}", run_id)
-    assert int(p.locator(".fsk-written").first.inner_text()) == to_write
+    assert shown_int(p.locator(".fsk-written").first) == to_write
     p.locator("a.fsk-download").first.wait_for()
     assert _forced_rows(demo_url, run_id) == to_write
     assert fsk.get_run(fsk.connect(demo_url), run_id).written == to_write
@@ -228,15 +234,15 @@ def _preview_tasks(page: Page) -> int:
     page.field("SELTSK").check()
     p.locator(".fsk-preview").first.click()
     p.locator(".fsk-page-label").get_by_text("Page 1 of").wait_for()
-    return int(p.locator(".fsk-to-write").first.inner_text())
+    return shown_int(p.locator(".fsk-to-write").first)
 
 
 def _force_shown(page: Page, to_write: int) -> str:
     p = page.page
-    p.get_by_role("button", name=f"Force {to_write} records").click()
-    p.get_by_role("button", name=f"Confirm: force {to_write} records").click()
+    p.get_by_role("button", name=f"Force {to_write:,} records").click()
+    p.get_by_role("button", name=f"Confirm: force {to_write:,} records").click()
     run_id = p.locator(".fsk-run-id").first.inner_text(timeout=TIMEOUT_MS)
-    assert int(p.locator(".fsk-written").first.inner_text()) == to_write
+    assert shown_int(p.locator(".fsk-written").first) == to_write
     return run_id
 
 
@@ -285,7 +291,7 @@ def test_each_browser_acts_as_the_person_its_proxy_names(
     # j.smith's page holds nothing of a.martin's preview: its own session's state only.
     assert smith.page.locator(".fsk-total").count() == 0
     smith_writes = _preview_tasks(smith)
-    assert int(admin.page.locator(".fsk-to-write").first.inner_text()) == admin_writes
+    assert shown_int(admin.page.locator(".fsk-to-write").first) == admin_writes
     admin_run = _force_shown(admin, admin_writes)
     smith_run = _force_shown(smith, smith_writes)
     admin_rows, smith_rows = _run_rows(url, admin_run), _run_rows(url, smith_run)

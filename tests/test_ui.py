@@ -277,7 +277,7 @@ def test_callback_errors_reach_the_log(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(app.api, "preview", boom)
+    monkeypatch.setattr(app.api, "snapshot", boom)  # what Preview calls
     _tasks(app)
     app.preview_button.click()
     assert "database on fire" in app.status.value

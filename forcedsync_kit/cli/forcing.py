@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import IO, Any
+
 import click
 from sqlalchemy.engine import Engine
 
 from .. import db, marking, outputs, present, runlog
+from .. import token as preview_token
+from ..criteria import Criteria
 from ..edges import cut_path
-from ..errors import LogNotWrittenError, OutputPathError
+from ..errors import (
+    LogNotWrittenError,
+    OutputPathError,
+    PreviewChangedError,
+)
+from ..export import export_format, write_export
 from ..results import ForceResult, PreviewResult
+from ..snapshot import open_snapshot
 from .options import (
     CONTEXT,
     build_criteria,
@@ -41,8 +51,46 @@ def preview_lines(res: PreviewResult) -> list[str]:
     return lines
 
 
+class QueueChanged(click.ClickException):
+    """A refused ``force --expect``: the Error line, then the differences table."""
+
+    def __init__(self, exc: PreviewChangedError) -> None:
+        super().__init__(str(exc))
+        self.differences = exc.differences
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """The ``Error:`` line then the table, both on stderr (stdout stays empty)."""
+        super().show(file)
+        for line in present.differences_table(self.differences):
+            click.echo(line, err=True)
+
+
+def preview_json(res: PreviewResult, out: str | None = None, rows: int = 0) -> str:
+    """A preview's JSON with its token (and the export written, if any)."""
+    data = res.to_json_dict()
+    data["token"] = preview_token.for_preview(res)
+    if out is not None:
+        data["export"] = {"path": out, "rows": rows}
+    return present.to_json(data)
+
+
+def _preview_export(
+    engine: Engine, criteria: Criteria, out: str, *, page: int, page_size: int,
+    operator: str | None, now: str | None,
+) -> tuple[PreviewResult, int]:  # fmt: skip
+    """One snapshot: the page shown and the export of every record agree."""
+    with open_snapshot(engine, criteria, operator=operator, now=now) as snap:
+        res = snap.result(snap.page(page, page_size))
+        return res, write_export(snap, out).rows
+
+
 @click.command(context_settings=CONTEXT)
 @criteria_options
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="Also write every selected record to FILE (.csv or .parquet).",
+)
 def preview(
     db_url: str | None,
     operator: str | None,
@@ -52,24 +100,35 @@ def preview(
     as_json: bool,
     page: int,
     page_size: int,
+    out: str | None,
 ) -> None:
     """Show what a force would write and which records are out of phase; writes nothing.
+
+    --json includes the preview's token: give it to 'force --expect' so that the force
+    writes nothing if the queue changed in between. --out FILE.csv|.parquet writes every
+    selected record (type, key, description, date, rep, outcome, out of phase, reasons).
 
     Example: forcedsync preview --operator ADMIN -p SELCOR=1 -p ONLYOOP=1 --json
     """
     criteria = build_criteria(params_file, params)
-    res = marking.preview(
-        db.connect(db_url),
-        criteria,
-        operator=operator,
-        now=now,
-        page=page,
-        page_size=page_size,
-    )
-    if as_json:
-        click.echo(present.to_json(res))
+    engine = db.connect(db_url)
+    rows = 0
+    if out is not None:
+        export_format(out)  # a bad extension is refused before the database opens
+        res, rows = _preview_export(
+            engine, criteria, out, page=page, page_size=page_size,
+            operator=operator, now=now,
+        )  # fmt: skip
     else:
-        echo_lines(preview_lines(res))
+        res = marking.preview(
+            engine, criteria, operator=operator, now=now, page=page, page_size=page_size
+        )
+    if as_json:
+        click.echo(preview_json(res, out, rows))
+        return
+    echo_lines(preview_lines(res))
+    if out is not None:
+        click.echo(f"Exported {n(rows)} record(s) to {out}.")
 
 
 def check_log(engine: Engine, log: str | None, details: bool) -> None:
@@ -129,6 +188,11 @@ def _force_lines(done: ForceResult, target: str | None) -> list[str]:
     metavar="FILE",
     help="Write the log (summary; with FLGTRCDET=1 one line per record) to FILE.",
 )
+@click.option(
+    "--expect",
+    metavar="TOKEN",
+    help="The token of 'preview --json': write nothing if the queue changed since.",
+)
 def force(
     db_url: str | None,
     operator: str | None,
@@ -140,6 +204,7 @@ def force(
     page_size: int,
     yes: bool,
     log: str | None,
+    expect: str | None,
 ) -> None:
     """Mark the selected records R for the next synchronization (needs --yes).
 
@@ -152,7 +217,7 @@ def force(
             engine, criteria, operator=operator, now=now, page=page, page_size=page_size
         )
         if as_json:
-            click.echo(present.to_json(res))
+            click.echo(preview_json(res))
         else:
             echo_lines(preview_lines(res))
             click.echo(
@@ -160,9 +225,13 @@ def force(
             )
         return
     check_log(engine, log, criteria.flgtrcdet)
-    done = marking.force(
-        engine, criteria, operator=operator, now=now, progress=progress
-    )
+    try:
+        done = marking.force(
+            engine, criteria, operator=operator, now=now, progress=progress,
+            expect=expect,
+        )  # fmt: skip
+    except PreviewChangedError as exc:
+        raise QueueChanged(exc) from None
     mark_written(
         f"run {done.run_id} was committed ({n(done.written)} record(s) marked R)"
     )

@@ -13,7 +13,9 @@ JOB_NOTEBOOK = resources.resource(resources.JOB_NOTEBOOK_NAME)
 #: The Jupyter kernel the job runs on (``forcedsync kernel install``).
 JOB_KERNEL = "forcedsync"
 #: The job's own parameters besides the criteria (papermill names).
-JOB_PARAMETERS: tuple[str, ...] = ("DB_URL", "OPERATOR", "COMMIT", "OUTPUT_DIR", "NOW")
+JOB_PARAMETERS: tuple[str, ...] = (
+    "DB_URL", "OPERATOR", "COMMIT", "OUTPUT_DIR", "NOW", "EXPORT",
+)  # fmt: skip
 #: File names written into the output directory.
 SUMMARY_FILE = "summary.json"
 NOTEBOOK_FILE = "job.ipynb"

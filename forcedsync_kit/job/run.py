@@ -13,10 +13,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from .. import db, marking, present, runlog
+from .. import token as preview_token
 from ..criteria import Criteria
 from ..errors import CriteriaError, ForcedSyncError
+from ..export import write_export
 from ..fields import parse_bool
 from ..results import ForceResult, PreviewResult, RecordRow
+from ..snapshot import open_snapshot
 from ..states import JobStatus
 from .common import (
     PREVIEW_LOG_FILE,
@@ -105,12 +108,56 @@ class _Done:
     result: PreviewResult | ForceResult | None = None
     records: tuple[RecordRow, ...] = ()
     log: Path | None = None
+    export: str | None = None
+    export_file: Path | None = None
+    token: str | None = None
+
+
+#: The export formats of ``EXPORT`` and the file each one writes.
+EXPORT_FILES = {"csv": "preview.csv", "parquet": "preview.parquet"}
+
+
+def export_choice(value: object, out: Path | None) -> str | None:
+    """``EXPORT``: ``csv``, ``parquet`` or nothing (None, blank, ``none``).
+
+    Raises:
+        CriteriaError: another value, or an export without an output directory.
+    """
+    text = text_or_none(value)
+    if text is None or text.lower() == "none":
+        return None
+    if text.lower() not in EXPORT_FILES:
+        raise CriteriaError(
+            "EXPORT", value, f"EXPORT={value!r} must be csv or parquet (or None)."
+        )
+    if out is None:
+        raise CriteriaError(
+            "EXPORT", value, "EXPORT needs OUTPUT_DIR: the export is written there."
+        )
+    return text.lower()
+
+
+def _snapshot_preview(
+    engine: Engine, criteria: Criteria, out: Path, done: _Done, **who: Any
+) -> PreviewResult:
+    """One snapshot: the job's preview page, its export and its token agree."""
+    size = PREVIEW_LOG_LIMIT if criteria.flgtrcdet else SHOWN_RECORDS
+    with open_snapshot(engine, criteria, **who) as snap:
+        res = snap.result(snap.page(1, size))
+        assert done.export is not None
+        done.export_file = out / EXPORT_FILES[done.export]
+        write_export(snap, done.export_file)
+        done.token = snap.token()
+    return res
 
 
 def _force(
     engine: Engine, criteria: Criteria, out: Path | None, done: _Done, **who: Any
 ) -> None:
-    res = marking.force(engine, criteria, **who)
+    if done.export is not None and out is not None:
+        # what the job exported is what it forces: the token pins its counts
+        _snapshot_preview(engine, criteria, out, done, **who)
+    res = marking.force(engine, criteria, expect=done.token, **who)
     done.result = res
     records, _ = runlog.run_records(engine, res.run_id, page_size=SHOWN_RECORDS)
     done.records = tuple(records)
@@ -122,8 +169,12 @@ def _force(
 def _preview(
     engine: Engine, criteria: Criteria, out: Path | None, done: _Done, **who: Any
 ) -> None:
-    size = PREVIEW_LOG_LIMIT if criteria.flgtrcdet else SHOWN_RECORDS
-    res = marking.preview(engine, criteria, page_size=size, **who)
+    if done.export is not None and out is not None:
+        res = _snapshot_preview(engine, criteria, out, done, **who)
+    else:
+        size = PREVIEW_LOG_LIMIT if criteria.flgtrcdet else SHOWN_RECORDS
+        res = marking.preview(engine, criteria, page_size=size, **who)
+        done.token = preview_token.for_preview(res)
     done.result = res
     done.records = res.records[:SHOWN_RECORDS]
     if criteria.flgtrcdet and out is not None:
@@ -139,6 +190,8 @@ def run_job(
     commit: object = False,
     output_dir: str | Path | None = None,
     now: dt.datetime | str | None = None,
+    export: object = None,
+    expect: str | None = None,
 ) -> JobResult:
     """Preview or force with the given criteria and write the job's output files.
 
@@ -154,6 +207,11 @@ def run_job(
             nothing is written to disk. A failed job writes a ``summary.json`` with
             status FAILED and the error.
         now: the run's clock (UTC ISO text or datetime); None: the current time.
+        export: ``csv`` or ``parquet``: write every selected record to
+            ``preview.csv``/``preview.parquet`` beside ``summary.json``; with
+            ``commit`` the force then expects that preview's token, so the job never
+            forces other than what it exported.
+        expect: a preview token (``summary.json``'s ``token``) the force must match.
 
     Raises:
         ForcedSyncError: the criteria or the run were refused (nothing written to the
@@ -162,9 +220,10 @@ def run_job(
     out = Path(str(output_dir)).expanduser() if text_or_none(output_dir) else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    done = _Done()
+    done = _Done(token=text_or_none(expect))
     try:
         do_commit = parse_bool("COMMIT", commit)
+        done.export = export_choice(export, out)
         criteria = Criteria.from_params(
             {k: v for k, v in params.items() if v is not None}
         )
@@ -172,20 +231,27 @@ def run_job(
         clock = now if isinstance(now, dt.datetime) else text_or_none(now)
         step = _force if do_commit else _preview
         step(engine, criteria, out, done, operator=text_or_none(operator), now=clock)
-        assert done.result is not None
-        log = done.log.name if done.log else None
-        info = summary(
-            done.result, commit=do_commit, url=db.masked(engine.url), log=log
-        )
-        files = [] if out is None else [out / SUMMARY_FILE]
-        if out is not None:
-            write_json(out / SUMMARY_FILE, info)
+        info = _finish(done, out, commit=do_commit, url=db.masked(engine.url))
     except Exception as exc:
         if out is not None:
             write_json(out / SUMMARY_FILE, failed(exc, commit, done.result))
         raise
-    files += [done.log] if done.log is not None else []
+    assert done.result is not None
+    files = [] if out is None else [out / SUMMARY_FILE]
+    files += [p for p in (done.log, done.export_file) if p is not None]
     return JobResult(info, done.result, done.records, tuple(files))
+
+
+def _finish(done: _Done, out: Path | None, *, commit: bool, url: str) -> dict[str, Any]:
+    """The job's summary (with its token and export), written to ``out``."""
+    assert done.result is not None
+    log = done.log.name if done.log else None
+    info = summary(done.result, commit=commit, url=url, log=log)
+    info["token"] = done.token
+    info["export"] = done.export_file.name if done.export_file else None
+    if out is not None:
+        write_json(out / SUMMARY_FILE, info)
+    return info
 
 
 def failed(

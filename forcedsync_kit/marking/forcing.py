@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .. import keys, runlog, tables
 from .. import schema as s
+from .. import token as preview_token
 from ..clock import parse_clock, stamp
 from ..criteria import Action, Criteria, Outcome
 from ..results import ForceResult, RunContext, empty_counts
@@ -43,6 +44,7 @@ class ForceJob:
     clock: dt.datetime
     started: dt.datetime
     step: Progress
+    expect: str | None = None
 
 
 def in_run(
@@ -214,6 +216,10 @@ def write_force(conn: Connection, job: ForceJob) -> ForceResult:
     stage(conn, run_id, plan, base)
     if allocated:
         assign_keys(conn, run_id)
+    if job.expect is not None:  # under the write lock, before any SYNCDATA write
+        preview_token.check_staged(
+            conn, job.expect, run_id=run_id, criteria=job.criteria, user=ctx.user
+        )
     job.step("saving replaced rows", 0.5)
     save_replaced(conn, run_id, ctx.user)
     job.step("writing", 0.6)
@@ -253,6 +259,7 @@ def force(
     operator: str | None = None,
     now: dt.datetime | str | None = None,
     progress: Progress | None = None,
+    expect: str | None = None,
 ) -> ForceResult:
     """Mark every selected record R for USER, in one transaction (SPEC §4.6-4.7).
 
@@ -266,20 +273,28 @@ def force(
         operator: the connected user; default ``resolve_operator()``.
         now: the run's clock (UTC); default the current time.
         progress: called as ``progress(step, fraction)`` between statements.
+        expect: the token of the preview the operator saw (``Snapshot.token()``,
+            ``preview --json``); when the staged selection's counts per type and
+            outcome differ from it, nothing is written.
 
     Returns:
         The run id, counts per type and outcome, and warnings.
 
     Raises:
         UserResolutionError: a refusal of SPEC §4.2 (nothing written).
+        CriteriaError: ``expect`` is malformed or for other criteria or user.
+        PreviewChangedError: the queue changed since the preview (nothing written);
+            its ``differences`` map (type, outcome) to (previewed, now).
         MarkingError: the run failed and was rolled back (nothing written).
         RunCommittedError: the run was committed, then its commit was interrupted.
         CommitUncertainError: the commit was interrupted and its outcome is unknown.
         BackendError: the database cannot be used.
     """
     step = progress or no_progress
+    if expect is not None:
+        preview_token.decode(expect)  # a malformed token is refused before the lock
     job = ForceJob(
-        uuid.uuid4().hex, criteria, operator, parse_clock(now), stamp(), step
+        uuid.uuid4().hex, criteria, operator, parse_clock(now), stamp(), step, expect
     )
     step("checking", 0.0)
     result = transaction.write_run(

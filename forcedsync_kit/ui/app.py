@@ -5,16 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import ipywidgets as w
 from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
+from .. import token as preview_token
+from ..export import write_export
+from ..snapshot import Page, Snapshot
 from .backend import Api
 from .base import Part, esc, message_html
 from .commit import CommitPanel
+from .download import DownloadPanel, SessionFiles
 from .form import CriteriaForm
 from .grid import PreviewGrid
 from .overview import OverviewPanel
@@ -72,10 +78,12 @@ class App(Part):
         )
         self.preview_button.add_class("fsk-preview")
         self.grid = PreviewGrid(self._page, log=self.log)
+        self._snapshot_state(engine)
         self.commit = CommitPanel(
-            self.api.force,
+            self._force,
             lambda rid: self.api.log_text(rid, details=True),
             on_done=self._forced,
+            on_changed=lambda _: self.run_preview(),
             log=self.log,
         )
         self.runs = RunsPanel(self.api, on_undone=lambda _: self._stale(), log=self.log)
@@ -98,6 +106,15 @@ class App(Part):
         self.root = w.VBox([who, self.tabs, w.HTML("<small>Log</small>"), self.log])
         self.root.add_class("fsk-app")
 
+    def _snapshot_state(self, engine: Engine) -> None:
+        #: The open snapshot of the preview shown (None: none, or closed).
+        self.snapshot: Snapshot | None = None
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
+        self.snapshot_idle = snapshot_idle(engine)
+        self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
+        self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
+
     def _tabs(self) -> w.Tab:
         """The four tabs: force (form, preview, commit), runs, overview, sync."""
         force_tab = w.VBox(
@@ -105,6 +122,7 @@ class App(Part):
                 self.form.root,
                 w.HBox([self.preview_button, self.status]),
                 self.grid.root,
+                self.download.root,
                 self.commit.root,
             ]
         )
@@ -128,14 +146,19 @@ class App(Part):
             self._show(None, None)
             return
         self.form.show_error(None)
+        self.close_snapshot()
         with self.busy(*self.commit.buttons):
             try:
-                result = self.api.preview(criteria)
+                self.snapshot = self.api.snapshot(criteria)
+                first = self.snapshot.page(1, self.api.page_size)
             except fsk.ForcedSyncError as exc:
+                self.close_snapshot()
                 self.form.show_error(exc)
                 self._show(None, None)
                 return
-        self._show(result, criteria)
+        self._last_page = ((None, None, False), first)
+        self._show(self.snapshot.result(first), criteria)
+        self._touch()
 
     def _show(
         self, result: fsk.PreviewResult | None, criteria: fsk.Criteria | None
@@ -143,6 +166,7 @@ class App(Part):
         self.previewed = criteria if result is not None else None
         self.grid.show(result)
         self.commit.set_preview(result, result is not None)
+        self.download.set_ready(result is not None)
 
     def _page(
         self, page: int, object_type: str | None, outcome: str | None, only_oop: bool
@@ -150,15 +174,92 @@ class App(Part):
         shown = self.grid.result
         if shown is None:
             raise fsk.ForcedSyncError("No preview is shown: click Preview first.")
-        # Pages of one preview share its clock, so outcomes and reasons stay put.
+        with self._lock:
+            got = self._snapshot_page(page, object_type, outcome, only_oop)
+        if got is not None:
+            self._touch()
+            return got
+        # No snapshot (criteria changed, or released while idle): page the preview in
+        # SQL, with its clock, so outcomes and reasons stay put.
         return self.api.preview(
-            shown.criteria,
-            page=page,
+            shown.criteria, page=page, now=shown.now, object_type=object_type,
+            outcome=outcome, only_oop=only_oop,
+        )  # fmt: skip
+
+    def _snapshot_page(
+        self, page: int, object_type: str | None, outcome: str | None, only_oop: bool
+    ) -> fsk.PreviewResult | None:
+        """A page read from the open snapshot (None: no snapshot is open)."""
+        snap = self.snapshot
+        if snap is None or snap.closed:
+            return None
+        filters = (object_type, outcome, only_oop)
+        after = None
+        if self._last_page is not None and self._last_page[0] == filters:
+            last = self._last_page[1]
+            after = last.after if page == last.number + 1 else None
+        got = snap.page(
+            page, self.api.page_size, after=after, object_type=object_type,
+            outcome=outcome, only_oop=only_oop,
+        )  # fmt: skip
+        self._last_page = (filters, got)
+        return snap.result(got)
+
+    def _force(
+        self, criteria: fsk.Criteria, progress: Callable[[str, float], None]
+    ) -> fsk.ForceResult:
+        """Force what the preview showed: its token refuses a changed queue."""
+        shown = self.commit.preview
+        expect = preview_token.for_preview(shown) if shown is not None else None
+        return self.api.force(criteria, progress, expect=expect)
+
+    def _export(self, path: Path) -> int:
+        """Write every record of the preview shown to ``path``."""
+        shown = self.grid.result
+        if shown is None:
+            raise fsk.ForcedSyncError("No preview is shown: click Preview first.")
+        with self._lock:
+            snap = self.snapshot
+            if snap is not None and not snap.closed:
+                rows = write_export(snap, path).rows
+                self._touch()
+                return rows
+        # released while idle: classify again, with the preview's clock
+        return write_export(
+            self.api.engine, path, shown.criteria, operator=self.api.login or None,
             now=shown.now,
-            object_type=object_type,
-            outcome=outcome,
-            only_oop=only_oop,
-        )
+        ).rows  # fmt: skip
+
+    def _touch(self) -> None:
+        """Restart the idle countdown after which the snapshot is released."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.snapshot_idle and self.snapshot is not None:
+            self._timer = threading.Timer(self.snapshot_idle, self._release)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _release(self) -> None:
+        """Idle: drop the snapshot (on DuckDB it holds the file for other sessions)."""
+        if not self._lock.acquire(blocking=False):
+            self._touch()  # in use: try again later
+            return
+        try:
+            snap, self.snapshot, self._last_page = self.snapshot, None, None
+            if snap is not None:
+                snap.close()
+        finally:
+            self._lock.release()
+
+    def close_snapshot(self) -> None:
+        """Drop the snapshot of the preview shown (paging then reads the queue)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            snap, self.snapshot, self._last_page = self.snapshot, None, None
+            if snap is not None:
+                snap.close()
+        self.download.set_ready(False)
 
     def _form_changed(self) -> None:
         # "Force" stays enabled only while the preview shown is the form's criteria.
@@ -167,11 +268,14 @@ class App(Part):
         except fsk.ForcedSyncError:
             current = None
         same = self.previewed is not None and current == self.previewed
+        if not same:
+            self.close_snapshot()
         self.commit.set_preview(self.commit.preview or self.grid.result, same)
 
     # -- after a commit or an undo -----------------------------------------------------
 
     def _forced(self, result: fsk.ForceResult) -> None:
+        self.close_snapshot()
         self._stale()
 
     def _stale(self) -> None:
@@ -189,11 +293,34 @@ class App(Part):
             self.sync.refresh()
 
     def close(self) -> None:
-        """Close every widget of the application."""
+        """Drop the snapshot and the session's files; close every widget."""
+        self.close_snapshot()
+        self.download.files.remove()
         parts = (self.form, self.grid, self.commit, self.runs, self.overview, self.sync)
         for part in parts:
             part.close()
         super().close()
+
+
+#: Seconds a DuckDB preview snapshot stays open without use ($FORCEDSYNC_SNAPSHOT_IDLE).
+DUCKDB_SNAPSHOT_IDLE = 10.0
+
+
+def snapshot_idle(engine: Engine) -> float | None:
+    """Seconds after which an unused snapshot is released; None keeps it.
+
+    On DuckDB the snapshot's connection holds the database file, which every other
+    process (another person's session, a job, the CLI) then waits for; PostgreSQL
+    sessions do not block each other, so the snapshot stays until it is replaced.
+    """
+    text = os.environ.get("FORCEDSYNC_SNAPSHOT_IDLE", "").strip()
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            value = DUCKDB_SNAPSHOT_IDLE
+        return value if value > 0 else None
+    return DUCKDB_SNAPSHOT_IDLE if engine.dialect.name == "duckdb" else None
 
 
 def connected_as(api: Api, note: str = "") -> str:

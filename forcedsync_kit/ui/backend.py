@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 import forcedsync_kit as fsk
 
 from .. import context, db, identity, lookup, outlook
+from ..snapshot import Snapshot, open_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -125,16 +126,26 @@ class Api:
             only_oop=only_oop,
         )
 
+    def snapshot(self, criteria: fsk.Criteria) -> Snapshot:
+        """Classify the selection once into a session-held snapshot (close it)."""
+        return open_snapshot(
+            self.engine, criteria, operator=self.login or None, now=self.now
+        )
+
     def force(
-        self, criteria: fsk.Criteria, progress: Callable[[str, float], None] | None
+        self,
+        criteria: fsk.Criteria,
+        progress: Callable[[str, float], None] | None,
+        expect: str | None = None,
     ) -> fsk.ForceResult:
-        """Commit a run."""
+        """Commit a run; with ``expect`` (a preview token) only if nothing changed."""
         return fsk.force(
             self.engine,
             criteria,
             operator=self.login or None,
             now=self.now,
             progress=progress,
+            expect=expect,
         )
 
     def undo(self, run_id: str) -> fsk.UndoResult:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import ipywidgets as w
 
 from ..errors import ForcedSyncError
+from ..present import number
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,8 @@ def table_html(
         cells = []
         for cell in row:
             align = "right" if isinstance(cell, int) else "left"
-            cells.append(
-                f"<td style='padding:2px 8px;text-align:{align}'>{esc(cell)}</td>"
-            )
+            text = esc(number(cell))  # 1,028,571
+            cells.append(f"<td style='padding:2px 8px;text-align:{align}'>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f"<table class='{esc(css_class)}' style='border-collapse:collapse'>"

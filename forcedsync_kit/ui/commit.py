@@ -9,12 +9,20 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from .. import Criteria, ForceResult, PreviewResult
-from .base import Part, esc, message_html
+from ..criteria import OBJECT_TYPES, OUTCOMES
+from ..errors import PreviewChangedError
+from ..present import number
+from .base import Part, esc, message_html, table_html
 from .confirm import ConfirmBox
 from .grid import counts_html
 
 logger = logging.getLogger(__name__)
 
+#: Shown when a force is refused because the queue changed since the preview.
+CHANGED_TEXT = (
+    "The queue changed since the preview: nothing was written. The preview below is "
+    "fresh: check it and force again."
+)
 #: Logs larger than this are not offered as an in-page download (a data URI).
 MAX_DOWNLOAD_BYTES = 20_000_000
 
@@ -88,6 +96,8 @@ class CommitPanel(Part):
         force: ``(criteria, progress) -> ForceResult``, the library call.
         load_log: ``run_id -> log text`` for the download.
         on_done: called with the result after a successful commit.
+        on_changed: called after a force refused because the queue changed since
+            the preview (nothing written), e.g. to show a fresh preview.
         log: the shared log Output widget.
     """
 
@@ -97,11 +107,13 @@ class CommitPanel(Part):
         load_log: Callable[[str], str],
         *,
         on_done: Callable[[ForceResult], None] | None = None,
+        on_changed: Callable[[PreviewChangedError], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
         super().__init__(log)
         self._force = force
         self._on_done = on_done
+        self._on_changed = on_changed
         self.preview: PreviewResult | None = None
         self.current = False  # the preview shown is the one of the form's criteria
         self.force_button = w.Button(
@@ -155,7 +167,7 @@ class CommitPanel(Part):
             self.force_button.description = "Nothing to write"
             self.force_button.disabled = True
         else:
-            self.force_button.description = f"Force {p.to_write} records"
+            self.force_button.description = f"Force {number(p.to_write)} records"
             self.force_button.disabled = asking
         self.confirmation.refresh_buttons(self.current)
 
@@ -166,11 +178,11 @@ class CommitPanel(Part):
             return
         ctx = p.context
         self.confirmation.ask(
-            f"<b>Write action R in SYNCDATA for {p.to_write} records of user "
+            f"<b>Write action R in SYNCDATA for {number(p.to_write)} records of user "
             f"{esc(ctx.user)}</b> (company {esc(ctx.company)}, operator "
             f"{esc(ctx.operator)})? The next synchronization re-sends them to Outlook."
             f"<br>{counts_html(p.counts, p.out_of_phase)}",
-            f"Confirm: force {p.to_write} records",
+            f"Confirm: force {number(p.to_write)} records",
         )
         self.refresh_buttons()
 
@@ -192,6 +204,12 @@ class CommitPanel(Part):
         try:
             with self.busy():
                 result = self._force(p.criteria, self._progress)
+        except PreviewChangedError as exc:
+            self.result_html.value = changed_html(exc)
+            self.set_preview(None, False)
+            if self._on_changed is not None:
+                self._on_changed(exc)
+            return
         finally:
             self.progress.layout.display = "none"
             self.step.value = ""
@@ -219,7 +237,27 @@ def summary_html(result: ForceResult) -> str:
     secs = (result.ended - result.started).total_seconds()
     return (
         f"<div><b>Run <span class='fsk-run-id'>{esc(result.run_id)}</span></b> "
-        f"committed in {secs:.1f} s: <span class='fsk-written'>{result.written}</span> "
+        f"committed in {secs:.1f} s: <span class='fsk-written'>"
+        f"{number(result.written)}</span> "
         f"R rows written for user {esc(result.context.user)}.</div>"
         f"{counts_html(result.counts)}{warnings}"
     )
+
+
+def changed_html(exc: PreviewChangedError) -> str:
+    """A force refused on a changed queue: nothing written, the differences table."""
+    rank = {(str(t), str(o)): i for i, (t, o) in enumerate(
+        (t, o) for t in OBJECT_TYPES for o in OUTCOMES
+    )}  # fmt: skip
+    rows = [
+        [typ, out, before, after, f"{after - before:+,}"]
+        for (typ, out), (before, after) in sorted(
+            exc.differences.items(), key=lambda kv: rank.get(kv[0], 99)
+        )
+    ]
+    table = table_html(
+        ["type", "outcome", "previewed", "now", "change"], rows,
+        css_class="fsk-differences",
+    )  # fmt: skip
+    text = message_html(CHANGED_TEXT, error=True)
+    return f"<div class='fsk-changed'>{text}{table}</div>"

@@ -11,6 +11,7 @@ from ipydatagrid import DataGrid
 
 from .. import PreviewResult
 from ..criteria import OBJECT_TYPES, OUTCOMES
+from ..present import number
 from .base import Part, counts_rows, esc, table_html
 from .charts import stacked_bars
 
@@ -182,8 +183,9 @@ class PreviewGrid(Part):
         self.summary.value = (
             f"<b>Preview for {esc(ctx.user)}</b> (company {esc(ctx.company)}, rep "
             f"{esc(ctx.rep or '-')}) at {esc(result.now.strftime('%Y-%m-%d %H:%M:%S'))}"
-            f" UTC: <span class='fsk-selected'>{result.selected}</span> records "
-            f"selected, <span class='fsk-to-write'>{result.to_write}</span> to write."
+            f" UTC: <span class='fsk-selected'>{number(result.selected)}</span> records"
+            f" selected, <span class='fsk-to-write'>{number(result.to_write)}</span> "
+            f"to write."
         )
         self.counts.value = counts_html(result.counts, result.out_of_phase)
         self.chart.value = stacked_bars(
@@ -200,10 +202,11 @@ class PreviewGrid(Part):
         self.page_box.value = result.page
         first = (result.page - 1) * result.page_size + 1 if result.total else 0
         last = min(result.total, result.page * result.page_size)
+        n = number
         self.page_label.value = (
-            f"Page <b class='fsk-page'>{result.page}</b> of "
-            f"<b class='fsk-pages'>{result.pages}</b>: records {first}-{last} of "
-            f"<b class='fsk-total'>{result.total}</b>"
+            f"Page <b class='fsk-page'>{n(result.page)}</b> of "
+            f"<b class='fsk-pages'>{n(result.pages)}</b>: records {n(first)}-{n(last)} "
+            f"of <b class='fsk-total'>{n(result.total)}</b>"
         )
         self.refresh_buttons()
 

@@ -1,0 +1,117 @@
+"""In Chromium: the queue changes between Preview and Force (nothing is written, the
+differences and a fresh preview are shown), and the whole preview downloads as a file
+Voila serves.
+
+PostgreSQL only: on DuckDB the dashboard's open preview snapshot holds the database
+file, so no other process can change the queue in between (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, voila
+from conftest import drop_pg_schema, pg_url_or_skip
+
+import forcedsync_kit as fsk
+from forcedsync_kit import demo
+from forcedsync_kit import schema as s
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs /usr/bin/chromium"),
+]
+playwright = pytest.importorskip("playwright.sync_api")
+TIMEOUT_MS = 45_000
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(database URL, dashboard URL) of a scale-1 demo on PostgreSQL, as ADMIN."""
+    url = pg_url_or_skip()
+    demo.build(fsk.connect(url), scale=1)
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    try:
+        with voila(url, log, user="ADMIN") as address:
+            yield url, address
+    finally:
+        drop_pg_schema(url)
+
+
+@pytest.fixture
+def page(served: tuple[str, str]) -> Iterator[object]:
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        p = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        p.set_default_timeout(TIMEOUT_MS)
+        p.goto(served[1])
+        p.locator("button.fsk-preview, .fsk-preview button").first.wait_for()
+        yield p
+        chromium.close()
+
+
+def _number(p: object, css: str) -> int:
+    text = p.locator(css).first.inner_text()  # type: ignore[attr-defined]
+    return int(text.replace(",", ""))
+
+
+def _preview_tasks(p: object) -> int:
+    p.locator(".fsk-SELTSK input").first.check()  # type: ignore[attr-defined]
+    p.locator(".fsk-preview").first.click()  # type: ignore[attr-defined]
+    label = p.locator(".fsk-page-label")  # type: ignore[attr-defined]
+    label.get_by_text("Page 1 of").wait_for()
+    return _number(p, ".fsk-to-write")
+
+
+def test_force_after_the_queue_changed_writes_nothing_in_the_browser(
+    served: tuple[str, str], page: object
+) -> None:
+    url = served[0]
+    engine = fsk.connect(url)
+    p = page
+    to_write = _preview_tasks(p)
+    q = s.syncdata
+    with engine.begin() as conn:  # a sync in between: ADMIN's pending tasks are sent
+        gone = conn.execute(
+            sa.delete(q).where(q.c.sydusr == "ADMIN", q.c.sydtyp == "TSK")
+        ).rowcount
+    assert gone > 0
+    before = syncdata_rows(engine)
+    p.get_by_role("button", name=f"Force {to_write:,} records").click()  # type: ignore[attr-defined]
+    p.get_by_role("button", name=f"Confirm: force {to_write:,} records").click()  # type: ignore[attr-defined]
+    changed = p.locator(".fsk-changed").first  # type: ignore[attr-defined]
+    changed.wait_for()
+    assert "The queue changed since the preview: nothing was written" in (
+        changed.inner_text()
+    )
+    table = p.locator("table.fsk-differences").first.inner_text()  # type: ignore[attr-defined]
+    assert "supersede" in table and "previewed" in table
+    assert syncdata_rows(engine) == before and run_count(engine) == 0
+    # the fresh preview offers to force its own counts
+    fresh = _number(p, ".fsk-to-write")
+    p.get_by_role("button", name=f"Force {fresh:,} records").wait_for()  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_download_of_the_whole_preview_is_served(
+    served: tuple[str, str], page: object
+) -> None:
+    p = page
+    _preview_tasks(p)
+    total = _number(p, ".fsk-selected")
+    p.get_by_role("button", name="Download CSV").click()  # type: ignore[attr-defined]
+    link = p.locator("a.fsk-export-file").first  # type: ignore[attr-defined]
+    link.wait_for()
+    href = link.get_attribute("href")
+    assert href.startswith("voila/files/fsk-exports/")
+    got = p.request.get(served[1] + href)  # type: ignore[attr-defined]
+    assert got.status == 200
+    rows = list(csv.reader(io.StringIO(got.text())))
+    assert rows[0][:2] == ["type", "key"] and len(rows) - 1 == total
+    other = p.request.get(served[1] + "voila/files/dashboard.ipynb")  # type: ignore[attr-defined]
+    assert other.status == 403  # only the exports are served
