@@ -305,6 +305,12 @@ def force(
         summary=criteria.summary(),
     )
     step("done", 1.0)  # committed: what follows never fails the run
+    refresh_after_force(engine, result)
+    return result
+
+
+def refresh_after_force(engine: Engine, result: ForceResult) -> None:
+    """ANALYZE what a large committed force changed (never fails the run)."""
     selected = sum(sum(by_outcome.values()) for by_outcome in result.counts.values())
     replaced = sum(c.get(str(Outcome.SUPERSEDE), 0) for c in result.counts.values())
     tb = tables.of(engine)
@@ -313,4 +319,3 @@ def force(
         (tb.syncdata, tb.fsylog, tb.fsyold),
         selected + result.written + replaced,
     )
-    return result
