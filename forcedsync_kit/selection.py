@@ -138,10 +138,11 @@ def compile_selection(
     branches: list[Select[Any]] = []  # one per activity type
     if cr.selcor and want_cor:
         contacts += _contact_branches(tb, cr, rep)
+    scope = _Scope(tb, cr, rep, sites, types)
     parts = (
-        _task_part(tb, cr, rep, sites, types) if cr.seltsk else None,
-        _call_part(tb, cr, rep, sites, types) if cr.selcll else None,
-        _appointment_part(tb, cr, rep, sites, types) if cr.selbap else None,
+        _activity_part(ObjectType.TSK, scope) if cr.seltsk else None,
+        _activity_part(ObjectType.CLL, scope) if cr.selcll else None,
+        _appointment_part(scope) if cr.selbap else None,
     )
     for part in parts:
         if part is not None:
@@ -158,68 +159,71 @@ class _Part(NamedTuple):
     contacts: list[Select[Any]]
 
 
-def _task_part(
-    tb: Tables,
-    cr: Criteria,
-    rep: str | None,
-    sites: Select[Any],
-    types: Collection[ObjectType],
-) -> _Part:
-    t = tb.btask
-    cond = [
-        t.c.tskrep == rep,
-        t.c.salfcy.in_(sites),
-        *_range(tb.value(t.c.tskstr), cr.tskdatdeb, cr.tskdatfin),
-        *_range(tb.value(t.c.tskdat), cr.tskechdeb, cr.tskechfin),
-    ]
-    part = _Part([], [])
-    if ObjectType.TSK in types:
-        record = _record(ObjectType.TSK, t.c.tsknum, t.c.upddattim)
-        part.branches.append(sa.select(*record).where(*cond))
-    if cr.tskforcor:
-        part.contacts.append(_contacts_in(tb, sa.select(t.c.tskcor).where(*cond)))
+class _Activity(NamedTuple):
+    """How tasks or calls are chosen: their table, columns and date criteria."""
+
+    table: str
+    rep: str  # the column holding the sales rep
+    key: str
+    contact: str
+    ranges: tuple[tuple[str, str, str], ...]  # (column, from-criterion, to-criterion)
+    force_contacts: str  # the criterion pulling in their contacts
+
+
+_ACTIVITIES = {
+    ObjectType.TSK: _Activity(
+        "btask", "tskrep", "tsknum", "tskcor",
+        (("tskstr", "tskdatdeb", "tskdatfin"), ("tskdat", "tskechdeb", "tskechfin")),
+        "tskforcor",
+    ),
+    ObjectType.CLL: _Activity(
+        "bcall", "cllrep", "cllnum", "cllcor", (("clldat", "clldatdeb", "clldatfin"),),
+        "cllforcor",
+    ),
+}  # fmt: skip
+
+
+class _Scope(NamedTuple):
+    """What every activity branch needs: tables, criteria, rep, sites, wanted types."""
+
+    tb: Tables
+    cr: Criteria
+    rep: str | None
+    sites: Select[Any]
+    types: Collection[ObjectType]
+
+    def records(
+        self, typ: ObjectType, table: sa.Table, key: str, cond: list[Any]
+    ) -> list[Select[Any]]:
+        """The branch of ``typ``'s records meeting ``cond`` (none when gated)."""
+        if typ not in self.types:
+            return []
+        return [sa.select(*_record(typ, table.c[key], table.c.upddattim)).where(*cond)]
+
+
+def _activity_part(typ: ObjectType, scope: _Scope) -> _Part:
+    """Tasks or calls of the rep on the company's sites, within the date ranges."""
+    tb, cr, spec = scope.tb, scope.cr, _ACTIVITIES[typ]
+    t: sa.Table = getattr(tb, spec.table)
+    cond = [t.c[spec.rep] == scope.rep, t.c.salfcy.in_(scope.sites)]
+    for column, lo, hi in spec.ranges:
+        cond += _range(tb.value(t.c[column]), getattr(cr, lo), getattr(cr, hi))
+    part = _Part(scope.records(typ, t, spec.key, cond), [])
+    if getattr(cr, spec.force_contacts):
+        pulled = sa.select(t.c[spec.contact]).where(*cond)
+        part.contacts.append(_contacts_in(tb, pulled))
     return part
 
 
-def _call_part(
-    tb: Tables,
-    cr: Criteria,
-    rep: str | None,
-    sites: Select[Any],
-    types: Collection[ObjectType],
-) -> _Part:
-    k = tb.bcall
-    cond = [
-        k.c.cllrep == rep,
-        k.c.salfcy.in_(sites),
-        *_range(tb.value(k.c.clldat), cr.clldatdeb, cr.clldatfin),
-    ]
-    part = _Part([], [])
-    if ObjectType.CLL in types:
-        record = _record(ObjectType.CLL, k.c.cllnum, k.c.upddattim)
-        part.branches.append(sa.select(*record).where(*cond))
-    if cr.cllforcor:
-        part.contacts.append(_contacts_in(tb, sa.select(k.c.cllcor).where(*cond)))
-    return part
-
-
-def _appointment_part(
-    tb: Tables,
-    cr: Criteria,
-    rep: str | None,
-    sites: Select[Any],
-    types: Collection[ObjectType],
-) -> _Part:
+def _appointment_part(scope: _Scope) -> _Part:
+    tb, cr, rep, sites = scope.tb, scope.cr, scope.rep, scope.sites
     a = tb.bappoint
     cond = [
         sa.or_(a.c.atprepmna == rep, *[col == rep for col in _bap_reps(a)]),
         a.c.salfcy.in_(sites),
         *_range(tb.value(a.c.aptdat), cr.bapdatdeb, cr.bapdatfin),
     ]
-    part = _Part([], [])
-    if ObjectType.BAP in types:
-        record = _record(ObjectType.BAP, a.c.aptnum, a.c.upddattim)
-        part.branches.append(sa.select(*record).where(*cond))
+    part = _Part(scope.records(ObjectType.BAP, a, "aptnum", cond), [])
     if cr.bapforcor:
         met = sa.union_all(*[sa.select(col).where(*cond) for col in _bap_contacts(a)])
         part.contacts.append(_contacts_in(tb, sa.select(met.subquery().c[0])))
