@@ -25,6 +25,7 @@ class FieldType(enum.StrEnum):
     DATE = "date"
     INT = "int"
     FUNCTIONS = "functions"
+    CODES = "codes"
 
 
 #: Local menu 233 "Function (Contact)" (GESAIN / GESCOR help), number -> English label.
@@ -63,6 +64,7 @@ class Field:
         block: the flag that must be on for the field to count (``None``: always).
         lookup: for a code, the ``lookup.codes`` kind that offers its values.
         default: the value when the parameter is not given.
+        team: a selector of a team run (USERS...), not a field of X3's screen.
     """
 
     name: str
@@ -73,6 +75,7 @@ class Field:
     block: str | None = None
     lookup: str | None = None
     default: object = None
+    team: bool = False
 
     @property
     def attr(self) -> str:
@@ -106,6 +109,15 @@ def _date(name: str, label: str, help_: str, group: str, block: str) -> Field:
 
 
 _G, _C, _T, _L, _A = "General", "Contacts", "Tasks", "Calls", "Appointments"
+_U = "Team"
+
+
+def _team(
+    name: str, type_: FieldType, lookup: str | None, label: str, help_: str
+) -> Field:
+    default = () if type_ is FieldType.CODES else None
+    return Field(name, type_, label, help_, _U, None, lookup, default, team=True)
+
 
 #: Every SPEC §3 parameter, in screen order (the order of ``Criteria``'s attributes).
 FIELDS: tuple[Field, ...] = (
@@ -163,7 +175,20 @@ FIELDS: tuple[Field, ...] = (
           "keep only the records that are out of phase", _G),
     Field("STALEDAYS", FieldType.INT, "Stale after (days)",
           "days after which a pending row is stale", _G, default=7),
+    _team("USERS", FieldType.CODES, "user", "Users (team run)",
+          "team run: user codes, e.g. 'SALES1,SALES2'"),
+    _team("USRFCY", FieldType.CODE, None, "Users of the site",
+          "team run: users whose rep belongs to this site"),
+    _team("USRCPY", FieldType.CODE, "company", "Users of the company",
+          "team run: users of this company (AUTILIS.CPY)"),
+    _team("USRREPDEB", FieldType.CODE, "rep", "Users' reps from",
+          "team run: first rep (AUSCRMF) of the users"),
+    _team("USRREPFIN", FieldType.CODE, "rep", "Users' reps to",
+          "team run: last rep (AUSCRMF) of the users"),
 )  # fmt: skip
+
+#: The selectors of a team run (USERS and the others), in screen order.
+TEAM_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.team)
 
 #: The fields by name.
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -301,6 +326,29 @@ def parse_code(name: str, value: object) -> str | None:
     return text.upper()
 
 
+def parse_codes(name: str, value: object) -> tuple[str, ...] | None:
+    """A comma-separated list of X3 codes, each as ``parse_code``, once each, in order.
+
+    Raises:
+        CriteriaError: an item that is not a code, naming the parameter and the item.
+    """
+    name = name.upper()
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise CriteriaError(name, value, f"{name}={cut(value)} is not a list of codes.")
+    out: list[str] = []
+    for item in items:
+        code = parse_code(name, item)
+        if code is not None and code not in out:
+            out.append(code)
+    return tuple(out) or None
+
+
 def parse_date(name: str, value: object) -> dt.date | None:
     """A date: a ``date``/``datetime`` or ``YYYY-MM-DD``; empty is ``None``.
 
@@ -374,4 +422,5 @@ PARSERS: dict[FieldType, Callable[[str, object], object]] = {
     FieldType.DATE: parse_date,
     FieldType.INT: parse_days,
     FieldType.FUNCTIONS: parse_functions,
+    FieldType.CODES: parse_codes,
 }
