@@ -37,7 +37,7 @@ from .teamresults import BatchPreview, BatchResult, BatchUndo, UserPart, UserPre
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["force_batch", "preview_batch", "undo_batch"]
+__all__ = ["describe_batch", "force_batch", "preview_batch", "undo_batch"]
 
 
 def preview_batch(
@@ -107,9 +107,7 @@ def _existing(conn: Connection, batch_id: str, criteria: Criteria | None) -> Hea
     """A recorded batch that may be completed with these criteria (None: its own)."""
     header = batchlog.find(conn, batch_id)
     if header is None:
-        raise RunNotFoundError(
-            batch_id, f"No team run {batch_id!r} is recorded: see 'forcedsync runs'."
-        )
+        raise missing(batch_id)
     if header.status == BatchStatus.UNDONE:
         raise RunNotFoundError(
             batch_id, f"Team run {batch_id!r} was undone: start a new one instead."
@@ -260,9 +258,7 @@ def _run_parts(
         elif failed is not None:
             out.append(UserPart(part.user, PartStatus.PENDING))
         else:
-            done = _attempt(
-                engine, header, criteria.for_user(part.user), operator, run
-            )
+            done = _attempt(engine, header, criteria.for_user(part.user), operator, run)
             failed = done if done.status == PartStatus.FAILED else None
             out.append(done)
     return out, failed
@@ -350,9 +346,7 @@ def undo_batch(
         db.require_schema(conn)
         context.check_operator(conn, operator)
         if batchlog.find(conn, batch_id) is None:
-            raise RunNotFoundError(
-                batch_id, f"No team run {batch_id!r} is recorded: see 'forcedsync runs'."
-            )
+            raise missing(batch_id)
         done = [p for p in batchlog.parts(conn, batch_id) if p.run_id]
         todo = [p for p in done if not _undone(conn, str(p.run_id))]
     if not todo:
@@ -376,6 +370,28 @@ def undo_batch(
     with db.writing(engine) as conn:
         batchlog.set_status(conn, batch_id, BatchStatus.UNDONE)
     return BatchUndo(batch_id, tuple(parts))
+
+
+def missing(batch_id: str) -> RunNotFoundError:
+    """The error of a team run that is not recorded."""
+    return RunNotFoundError(
+        batch_id, f"No team run {batch_id!r} is recorded: see 'forcedsync runs'."
+    )
+
+
+def describe_batch(engine: Engine, batch_id: str) -> tuple[Header, list[Part]]:
+    """A recorded team run: its header and its parts in order.
+
+    Raises:
+        RunNotFoundError: no such batch.
+    """
+    batch_id = str(batch_id).strip()
+    with db.reading(engine) as conn:
+        db.require_schema(conn)
+        header = batchlog.find(conn, batch_id)
+        if header is None:
+            raise missing(batch_id)
+        return header, batchlog.parts(conn, batch_id)
 
 
 def _undone(conn: Connection, run_id: str) -> bool:

@@ -80,7 +80,9 @@ def create(
             "batchid": header.batch_id,
             "usr": user,
             "seq": seq,
-            "status": str(PartStatus.REFUSED if user in refused else PartStatus.PENDING),
+            "status": str(
+                PartStatus.REFUSED if user in refused else PartStatus.PENDING
+            ),
             "runid": None,
             "message": refused.get(user),
         }
@@ -148,9 +150,7 @@ def set_part(
 def set_status(conn: Connection, batch_id: str, status: BatchStatus) -> None:
     """Record the batch's status."""
     b = s.fsybatch
-    conn.execute(
-        sa.update(b).where(b.c.batchid == batch_id).values(status=str(status))
-    )
+    conn.execute(sa.update(b).where(b.c.batchid == batch_id).values(status=str(status)))
 
 
 def batch_of_runs(run_ids: list[str]) -> sa.Select[Any]:

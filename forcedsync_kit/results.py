@@ -206,6 +206,7 @@ class RunInfo:
     target_run_id: str | None = None
     restored: int | None = None
     kept: int | None = None
+    batch_id: str | None = None  # the team run this run (or its target) belongs to
 
     @property
     def written(self) -> int:
@@ -232,4 +233,5 @@ class RunInfo:
             "target_run_id": self.target_run_id,
             "restored": self.restored,
             "kept": self.kept,
+            "batch_id": self.batch_id,
         }

@@ -1,4 +1,4 @@
-"""Frozen results of team runs: a preview, a force and an undo, per user and in total."""
+"""Frozen results of team runs: preview, force and undo, per user and in total."""
 
 from __future__ import annotations
 

@@ -38,10 +38,13 @@ def effective_rep(cpy: str | None) -> tuple[sa.FromClause, sa.ColumnElement[str]
         )
         .outerjoin(
             com,
-            sa.and_(com.c.param == "AUSCRMF", com.c.lev == "CPY", com.c.levkey == company),
+            sa.and_(
+                com.c.param == "AUSCRMF", com.c.lev == "CPY", com.c.levkey == company
+            ),
         )
         .outerjoin(
-            gen, sa.and_(gen.c.param == "AUSCRMF", gen.c.lev == "GEN", gen.c.levkey == "")
+            gen,
+            sa.and_(gen.c.param == "AUSCRMF", gen.c.lev == "GEN", gen.c.levkey == ""),
         )
     )
     value = sa.case(
@@ -56,9 +59,7 @@ def _selected(conn: Connection, criteria: Criteria) -> list[str]:
     """Users with a SYNCPAR setup that pass USRFCY, USRCPY and the USRREP range."""
     joined, rep = effective_rep(criteria.cpy)
     u, p, r = s.autilis, s.syncpar, s.salesrep
-    stmt = sa.select(u.c.codusr).select_from(
-        joined.join(p, p.c.sypusr == u.c.codusr)
-    )
+    stmt = sa.select(u.c.codusr).select_from(joined.join(p, p.c.sypusr == u.c.codusr))
     if criteria.usrcpy:
         stmt = stmt.where(u.c.cpy == criteria.usrcpy)
     if criteria.usrrepdeb:
@@ -86,8 +87,10 @@ def team_users(conn: Connection, criteria: Criteria) -> list[str]:
     """
     if not criteria.team:
         raise CriteriaError(
-            "USERS", "", "No team selector is given: set USERS, USRFCY, USRCPY or "
-            "USRREPDEB/USRREPFIN."
+            "USERS",
+            "",
+            "No team selector is given: set USERS, USRFCY, USRCPY or "
+            "USRREPDEB/USRREPFIN.",
         )
     if criteria.users and not (
         criteria.usrfcy or criteria.usrcpy or criteria.usrrepdeb or criteria.usrrepfin
