@@ -173,8 +173,7 @@ def force_part(
         rolled_back=forcing.ROLLED_BACK,
         summary=criteria.summary(),
     )
-    transaction.refresh_after_commit(engine, forcing.FORCE_TABLES, 2 * part.written)
-    return part
+    return part  # statistics are refreshed once, after the batch (``force_batch``)
 
 
 def _record(engine: Engine, batch_id: str, part: UserPart) -> None:
@@ -324,6 +323,8 @@ def force_batch(
         op = context.check_operator(conn, operator)
     with keep_open(engine):
         parts, failed = _run_parts(engine, header, crit, operator, run)
+    changed = sum(2 * p.written for p in parts if not p.earlier)
+    transaction.refresh_after_commit(engine, forcing.FORCE_TABLES, changed)
     if failed is None:
         with db.writing(engine) as conn:
             batchlog.set_status(conn, header.batch_id, BatchStatus.DONE)
