@@ -162,6 +162,11 @@ def force_part(
     job = forcing.ForceJob(uuid.uuid4().hex, criteria, operator, clock, stamp(), step)
 
     def body(conn: Connection) -> UserPart:
+        earlier = batchlog.done_run(conn, batch_id, user)
+        if earlier is not None:  # another session completed it meanwhile
+            row = runlog.find_run(conn, earlier)
+            counts = json.loads(row.counts) if row is not None else {}
+            return UserPart(user, PartStatus.DONE, earlier, counts, earlier=True)
         done = forcing.write_force(conn, job)
         batchlog.set_part(conn, batch_id, user, PartStatus.DONE, run_id=job.run_id)
         return UserPart(user, PartStatus.DONE, job.run_id, done.counts, done.warnings)

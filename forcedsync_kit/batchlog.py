@@ -125,6 +125,18 @@ def parts(conn: Connection, batch_id: str) -> list[Part]:
     return [Part(r.usr, int(r.seq), r.status, r.runid, r.message) for r in rows]
 
 
+def done_run(conn: Connection, batch_id: str, user: str) -> str | None:
+    """The FORCE run of ``user``'s part when that part is DONE, else None."""
+    p = s.fsybusr
+    return conn.execute(
+        sa.select(p.c.runid).where(
+            p.c.batchid == batch_id,
+            p.c.usr == user,
+            p.c.status == str(PartStatus.DONE),
+        )
+    ).scalar()
+
+
 def set_part(
     conn: Connection,
     batch_id: str,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from builders import count, syncdata_rows
 from click.testing import CliRunner
 
-from forcedsync_kit import batch, demo, marking, runlog
+from forcedsync_kit import batch, batchlog, demo, marking, runlog
 from forcedsync_kit import schema as s
 from forcedsync_kit.cli import cli
 from forcedsync_kit.criteria import Criteria
@@ -286,3 +286,27 @@ def test_cli_failed_part_exits_3_with_the_user_table(
     assert [u for u, _ in runs_of(folder)] == ["ADMIN"]
     info = runlog.list_runs(folder)
     assert info[0].batch_id is not None and info[0].user == "ADMIN"
+
+
+def test_part_done_by_another_session_is_not_forced_again(
+    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crit = team("ADMIN,SALES1")
+    first = batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
+    rows = syncdata_rows(folder)
+    real = batchlog.parts
+
+    def stale(conn: Any, batch_id: str) -> list[batchlog.Part]:
+        """What a session that read the parts before the first one finished saw."""
+        return [
+            batchlog.Part(p.user, p.seq, "PENDING", None, None)
+            for p in real(conn, batch_id)
+        ]
+
+    monkeypatch.setattr(batchlog, "parts", stale)
+    again = batch.force_batch(folder, crit, operator="ADMIN", batch=first.batch_id)
+    assert [(p.run_id, p.earlier) for p in again.parts] == [
+        (p.run_id, True) for p in first.parts
+    ]
+    assert dict(again.parts[0].counts) == dict(first.parts[0].counts)
+    assert len(runs_of(folder)) == 2 and syncdata_rows(folder) == rows
