@@ -336,13 +336,18 @@ def force_batch(
     step("done", 1.0)
     result = BatchResult(header.batch_id, op, clock, tuple(parts), failed is None)
     if failed is not None:
-        raise BatchPartError(
-            header.batch_id,
-            failed.user,
-            f"Team run {header.batch_id}: the part of user {failed.user} failed and "
-            f"was rolled back ({str(failed.message).rstrip('.')}); the users before "
-            f"it are committed and the others untouched: run the same team run again "
-            f"to complete it.",
-            result,
-        )
+        raise part_failed(result, failed)
     return result
+
+
+def part_failed(result: BatchResult, failed: UserPart) -> BatchPartError:
+    """The error of a batch stopped by ``failed``, carrying the result per user."""
+    return BatchPartError(
+        result.batch_id,
+        failed.user,
+        f"Team run {result.batch_id}: the part of user {failed.user} failed and "
+        f"was rolled back ({str(failed.message).rstrip('.')}); the users before "
+        f"it are committed and the others untouched: run the same team run again "
+        f"to complete it.",
+        result,
+    )
