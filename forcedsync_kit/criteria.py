@@ -26,6 +26,7 @@ from .fields import (
     FUNCTIONS,
     MAX_CODE_LEN,
     RANGES,
+    TEAM_FIELDS,
     param_value,
     parse_bool,
 )
@@ -126,6 +127,11 @@ class Criteria:
     bapforrep: bool = False
     onlyoop: bool = False
     staledays: int = 7
+    users: tuple[str, ...] = ()
+    usrfcy: str | None = None
+    usrcpy: str | None = None
+    usrrepdeb: str | None = None
+    usrrepfin: str | None = None
 
     def __post_init__(self) -> None:
         for field in FIELDS:
@@ -197,6 +203,21 @@ class Criteria:
         return tuple(t for t, on in flags if on)
 
     @property
+    def team(self) -> bool:
+        """True when a team selector (USERS, USRFCY, USRCPY, USRREPDEB/FIN) is set."""
+        return any(getattr(self, name.lower()) for name in TEAM_FIELDS)
+
+    def for_user(self, user: str) -> Criteria:
+        """The criteria of one user's part of a team run: USER set, no team selector."""
+        cleared: dict[str, Any] = {name.lower(): None for name in TEAM_FIELDS}
+        return self.replace(user=user, **cleared)
+
+    def team_params(self) -> dict[str, Any]:
+        """The team selectors that are set, as SPEC parameter names."""
+        params = self.to_params()
+        return {name: params[name] for name in TEAM_FIELDS if params[name]}
+
+    @property
     def needs_rep(self) -> bool:
         """True when the selection uses the user's sales rep (SPEC §4.2)."""
         return any(
@@ -237,6 +258,14 @@ class Criteria:
                     f"{lo}={_show(a)} is after {hi}={_show(b)}: "
                     f"the start of a range must not be after its end.",
                 )
+        if self.user and self.team:
+            name, value = next(iter(self.team_params().items()))
+            raise CriteriaError(
+                name,
+                value,
+                f"USER={self.user} and {name}={value} are both given: USER forces for "
+                f"one user, {name} for a team; give one or the other.",
+            )
         if not self.object_types:
             raise CriteriaError(
                 "SELCOR",

@@ -133,3 +133,17 @@ class FolderNotEmptyError(BackendError):
         super().__init__(message)
         self.table = table
         self.database = database
+
+
+class BatchPartError(ForcedSyncError):
+    """A user's part of a team run failed (or its undo did).
+
+    The parts before it stay committed; that user's part and those after it are
+    untouched. ``result`` is the team run's result so far (per user).
+    """
+
+    def __init__(self, batch_id: str, user: str, message: str, result: object) -> None:
+        super().__init__(message)
+        self.batch_id = batch_id
+        self.user = user
+        self.result = result

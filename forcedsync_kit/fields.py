@@ -13,8 +13,40 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .edges import ascii_int, cut, is_ascii_digits, iso_date
-from .errors import CriteriaError
+from .parsers import (
+    FUNCTIONS,
+    MAX_CODE_LEN,
+    MAX_DAYS,
+    parse_bool,
+    parse_code,
+    parse_codes,
+    parse_date,
+    parse_days,
+    parse_functions,
+)
+
+__all__ = [
+    "BLOCKS",
+    "BY_NAME",
+    "FIELDS",
+    "FUNCTIONS",
+    "MAX_CODE_LEN",
+    "MAX_DAYS",
+    "PARSERS",
+    "RANGES",
+    "TEAM_FIELDS",
+    "Field",
+    "FieldType",
+    "group_titles",
+    "param_value",
+    "parameter_lines",
+    "parse_bool",
+    "parse_code",
+    "parse_codes",
+    "parse_date",
+    "parse_days",
+    "parse_functions",
+]
 
 
 class FieldType(enum.StrEnum):
@@ -25,29 +57,7 @@ class FieldType(enum.StrEnum):
     DATE = "date"
     INT = "int"
     FUNCTIONS = "functions"
-
-
-#: Local menu 233 "Function (Contact)" (GESAIN / GESCOR help), number -> English label.
-FUNCTIONS: dict[int, str] = {
-    1: "Managing Director",
-    2: "Sales Manager",
-    3: "Technical Manager",
-    4: "Financial and Legal Manager",
-    5: "Site Manager",
-    6: "Company manager",
-    7: "Manager",
-    8: "Staff manager",
-    9: "Accountant",
-    10: "Other",
-    11: "Liquidator",
-    12: "Official receiver",
-}
-
-#: Maximum length of a code (X3 codes are at most 15 characters; 20 in our schema).
-MAX_CODE_LEN = 20
-
-#: The largest STALEDAYS accepted (a hundred years).
-MAX_DAYS = 36500
+    CODES = "codes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,7 @@ class Field:
         block: the flag that must be on for the field to count (``None``: always).
         lookup: for a code, the ``lookup.codes`` kind that offers its values.
         default: the value when the parameter is not given.
+        team: a selector of a team run (USERS...), not a field of X3's screen.
     """
 
     name: str
@@ -73,6 +84,7 @@ class Field:
     block: str | None = None
     lookup: str | None = None
     default: object = None
+    team: bool = False
 
     @property
     def attr(self) -> str:
@@ -128,6 +140,15 @@ def _date_range(
 
 
 _G, _C, _T, _L, _A = "General", "Contacts", "Tasks", "Calls", "Appointments"
+_U = "Team"
+
+
+def _team(
+    name: str, type_: FieldType, lookup: str | None, label: str, help_: str
+) -> Field:
+    default = () if type_ is FieldType.CODES else None
+    return Field(name, type_, label, help_, _U, None, lookup, default, team=True)
+
 
 #: Every SPEC §3 parameter, in screen order (the order of ``Criteria``'s attributes).
 FIELDS: tuple[Field, ...] = (
@@ -173,7 +194,20 @@ FIELDS: tuple[Field, ...] = (
           "keep only the records that are out of phase", _G),
     Field("STALEDAYS", FieldType.INT, "Stale after (days)",
           "days after which a pending row is stale", _G, default=7),
+    _team("USERS", FieldType.CODES, "user", "Users (team run)",
+          "team run: user codes, e.g. 'SALES1,SALES2'"),
+    _team("USRFCY", FieldType.CODE, None, "Users of the site",
+          "team run: users whose rep belongs to this site"),
+    _team("USRCPY", FieldType.CODE, "company", "Users of the company",
+          "team run: users of this company (AUTILIS.CPY)"),
+    _team("USRREPDEB", FieldType.CODE, "rep", "Users' reps from",
+          "team run: first rep (AUSCRMF) of the users"),
+    _team("USRREPFIN", FieldType.CODE, "rep", "Users' reps to",
+          "team run: last rep (AUSCRMF) of the users"),
 )  # fmt: skip
+
+#: The selectors of a team run (USERS and the others), in screen order.
+TEAM_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.team)
 
 #: The fields by name.
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -233,150 +267,6 @@ def parameter_lines(overrides: Mapping[str, object] | None = None) -> list[str]:
     return lines
 
 
-# -- parsers: (name, value) -> value, or None for an empty value -----------------------
-
-_TRUE = {"1", "true", "yes", "y", "on", "2"}
-_FALSE = {"0", "false", "no", "n", "off", ""}
-
-
-def parse_bool(name: str, value: object) -> bool:
-    """A yes/no value: ``1/0``, ``true/false``, ``yes/no``, ``on/off`` (X3's 2 is yes).
-
-    Args:
-        name: the parameter name shown in the error.
-        value: the value as given; ``None`` is no.
-
-    Raises:
-        CriteriaError: any other value, naming the parameter.
-    """
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    if isinstance(value, int) and value in (0, 1, 2):
-        return value != 0
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise CriteriaError(
-        name.upper(),
-        value,
-        f"{name.upper()}={cut(value)} is not a yes/no value: use 1/0, true/false "
-        f"or yes/no.",
-    )
-
-
-def parse_code(name: str, value: object) -> str | None:
-    """An X3 code, stripped and upper-cased; empty is ``None``.
-
-    X3 codes are ASCII: the code must fit its column (``MAX_CODE_LEN``) once
-    upper-cased and hold printable ASCII characters only.
-
-    Raises:
-        CriteriaError: not text, too long, or holding a non-ASCII or control character.
-    """
-    name = name.upper()
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise CriteriaError(name, value, f"{name}={cut(value)} is not a code.")
-    if isinstance(value, int) and not -(10**MAX_CODE_LEN) < value < 10**MAX_CODE_LEN:
-        raise CriteriaError(
-            name, value, f"{name} is a number longer than a code ({MAX_CODE_LEN})."
-        )
-    text = str(value).strip()
-    if text == "":
-        return None
-    if len(text) > MAX_CODE_LEN:
-        raise CriteriaError(
-            name,
-            value,
-            f"{name}={cut(text, 30)} is {len(text)} characters long; "
-            f"X3 codes have at most {MAX_CODE_LEN}.",
-        )
-    if not all(" " <= ch <= "~" for ch in text):
-        raise CriteriaError(
-            name,
-            value,
-            f"{name}={cut(text)} holds a character that is not printable ASCII "
-            f"(X3 codes are letters, digits and signs).",
-        )
-    odd = [ch for ch in text if ch.upper() != ch and not "a" <= ch <= "z"]
-    if odd:  # 'ſales1'.upper() is 'SALES1': X3 codes are ASCII (SPEC §7)
-        raise CriteriaError(
-            name, value, f"{name}={text!r} holds {odd[0]!r}: X3 codes are ASCII."
-        )
-    return text.upper()
-
-
-def parse_date(name: str, value: object) -> dt.date | None:
-    """A date: a ``date``/``datetime`` or ``YYYY-MM-DD``; empty is ``None``.
-
-    Raises:
-        CriteriaError: any other value (week dates, other digits) naming the field.
-    """
-    return iso_date(name.upper(), value)
-
-
-_LABELS = {label.lower(): num for num, label in FUNCTIONS.items()}
-
-
-def _function_items(name: str, value: object) -> list[object]:
-    if isinstance(value, str):
-        return list(value.split(","))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    if isinstance(value, list | tuple):
-        return list(value)
-    raise CriteriaError(name, value, f"{name}={cut(value)} is not a list of functions.")
-
-
-def parse_functions(name: str, value: object) -> tuple[int, ...]:
-    """Contact functions of local menu 233, as numbers or labels, sorted, once each.
-
-    Raises:
-        CriteriaError: an item that is no function of the menu.
-    """
-    name = name.upper()
-    if value is None or value == "":
-        return ()
-    out: list[int] = []
-    for item in _function_items(name, value):
-        text = str(item).strip()
-        if text == "":
-            continue
-        num: int | None
-        if is_ascii_digits(text):
-            num = int(text) if len(text) <= 2 and int(text) in FUNCTIONS else None
-        else:
-            num = _LABELS.get(text.lower())
-        if num is None:
-            raise CriteriaError(
-                name,
-                item,
-                f"{name} contains {cut(text)}, which is not a contact function: use "
-                f"a number 1-12 of local menu 233 or its label (e.g. 'Accountant').",
-                allowed=", ".join(f"{k}={v}" for k, v in FUNCTIONS.items()),
-            )
-        if num not in out:
-            out.append(num)
-    return tuple(sorted(out))
-
-
-def parse_days(name: str, value: object) -> int | None:
-    """A whole number of days from 0 to ``MAX_DAYS`` in ASCII digits; empty is ``None``.
-
-    Raises:
-        CriteriaError: not a whole number, or out of range.
-    """
-    name = name.upper()
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    return ascii_int(name, value, 0, MAX_DAYS)
-
-
 #: The parser of each field type.
 PARSERS: dict[FieldType, Callable[[str, object], object]] = {
     FieldType.BOOL: parse_bool,
@@ -384,4 +274,5 @@ PARSERS: dict[FieldType, Callable[[str, object], object]] = {
     FieldType.DATE: parse_date,
     FieldType.INT: parse_days,
     FieldType.FUNCTIONS: parse_functions,
+    FieldType.CODES: parse_codes,
 }

@@ -162,6 +162,8 @@ def run_line(r: RunInfo) -> str:
     extra = f"undone by {r.undo_run_id}" if r.undo_run_id else ""
     if r.kind == RunKind.UNDO:
         extra = f"undo of {r.target_run_id}"
+    if r.batch_id:
+        extra = f"{extra}  batch {r.batch_id}".strip()
     written = number(r.written) if r.kind == RunKind.FORCE else ""
     return (
         f"{r.run_id}  {r.kind:<5} {when}  {r.operator or '-':<8} {r.user or '-':<8} "

@@ -228,6 +228,7 @@ class RunInfo(Written):
     target_run_id: str | None = None
     restored: int | None = None
     kept: int | None = None
+    batch_id: str | None = None  # the team run this run (or its target) belongs to
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync runs --json``."""
@@ -239,5 +240,7 @@ class RunInfo(Written):
             "status": self.status,
             **_tally(self.counts, self.warnings),
             "params": dict(self.params),
-            **_attrs(self, "undo_run_id", "target_run_id", "restored", "kept"),
+            **_attrs(
+                self, "undo_run_id", "target_run_id", "restored", "kept", "batch_id"
+            ),
         }

@@ -6,6 +6,7 @@ run header through ``record_force_run`` / ``record_undo_run`` / ``mark_undone``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -16,7 +17,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
-from . import db, present, tables
+from . import batchlog, db, present, tables
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import CriteriaError, RunNotFoundError
 from .results import Counts, RecordRow, RunContext, RunInfo
@@ -163,7 +164,13 @@ def list_runs(
         stmt = stmt.limit(limit)
     with db.reading(engine) as conn:
         db.require_schema(conn)
-        return [_info(row) for row in conn.execute(stmt)]
+        items = [_info(row) for row in conn.execute(stmt)]
+        ids = [i.target_run_id or i.run_id for i in items]
+        batches = dict(conn.execute(batchlog.batch_of_runs(ids)).tuples().all())
+    return [
+        dataclasses.replace(i, batch_id=batches.get(i.target_run_id or i.run_id))
+        for i in items
+    ]
 
 
 def get_run(engine: Engine, run_id: str) -> RunInfo:

@@ -266,5 +266,29 @@ fsykey = _own(
     Column("lastval", BigInteger, nullable=False),
 )
 
+#: One row per team run (batch): who made it, its criteria (with the team selectors),
+#: its clock and whether every user's part is done. Written by ``batchlog`` alone.
+fsybatch = _own(
+    "fsybatch",
+    Column("batchid", String(32), primary_key=True),
+    _code("oprusr"),
+    Column("criteria", Text),  # JSON of the criteria, SPEC parameter names
+    Column("started", TIMESTAMP),
+    Column("runclock", TIMESTAMP),
+    Column("status", String(10)),  # OPEN until every part is settled; DONE; UNDONE
+)
+
+#: One row per user of a team run: its order, state, FORCE run and the reason of a
+#: refusal or failure. A part is DONE in the same transaction as its FORCE run.
+fsybusr = _own(
+    "fsybusr",
+    Column("batchid", String(32), primary_key=True),
+    _code("usr", primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # PENDING DONE REFUSED FAILED
+    Column("runid", String(32)),  # the part's FORCE run, once DONE
+    Column("message", Text),  # why it was refused or failed
+)
+
 #: Separator of the reasons stored in FSYLOG.REASONS (a control character no value has).
 REASON_SEP = "\x1f"

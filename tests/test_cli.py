@@ -378,7 +378,7 @@ def test_console_script_runs_init_and_preview(tmp_path: Path) -> None:
     res = subprocess.run(
         [*exe, "init"], env=env, capture_output=True, text=True, timeout=120
     )
-    assert res.returncode == 0 and "created 20 table(s)" in res.stdout
+    assert res.returncode == 0 and "created 22 table(s)" in res.stdout
     res = subprocess.run(
         [*exe, "preview", "--operator", "ADMIN", "-p", "SELTSK=1"],
         env=env,

@@ -112,7 +112,7 @@ def test_blocks_and_ranges_come_from_the_fields() -> None:
     assert [flag for flag, _ in BLOCKS] == [
         "SELCOR", "CORSYNCNT", "CORSYNPST", "CORSYNREP", "SELTSK", "SELCLL", "SELBAP"
     ]  # fmt: skip
-    assert ("TSKECHDEB", "TSKECHFIN") in RANGES and len(RANGES) == 8
+    assert ("TSKECHDEB", "TSKECHFIN") in RANGES and len(RANGES) == 9  # + USRREP
     for lo, hi in RANGES:
         assert BY_NAME[lo].type == BY_NAME[hi].type != FieldType.BOOL
 

@@ -43,13 +43,16 @@ def _module_imports(path: Path) -> set[str]:
 
 
 def test_criteria_imports_no_sqlalchemy() -> None:
-    """criteria.py and its local imports (errors, fields, edges, safeload) are pure."""
+    """criteria.py and its local imports (errors, fields, parsers, edges, safeload)
+    are pure."""
     pkg = Path(forcedsync_kit.__file__).parent
     crit = _module_imports(pkg / "criteria.py")
-    pure = {".errors", ".fields", ".edges", ".safeload"}
+    pure = {".errors", ".fields", ".parsers", ".edges", ".safeload"}
     assert {n for n in crit if n.startswith(".")} <= pure
     fields = _module_imports(pkg / "fields.py")
-    assert {n for n in fields if n.startswith(".")} == {".edges", ".errors"}
+    assert {n for n in fields if n.startswith(".")} == {".parsers"}
+    parsers = _module_imports(pkg / "parsers.py")
+    assert {n for n in parsers if n.startswith(".")} == {".edges", ".errors"}
     mods = [_module_imports(pkg / f"{m[1:]}.py") for m in sorted(pure)]
     for names in mods:
         assert {n for n in names if n.startswith(".")} <= pure

@@ -17,7 +17,7 @@ from forcedsync_kit import lookup
 from forcedsync_kit.fields import BY_NAME, FIELDS
 from forcedsync_kit.ui import App, CriteriaForm
 from forcedsync_kit.ui.confirm import ConfirmBox
-from forcedsync_kit.ui.form import LAYOUT
+from forcedsync_kit.ui.form import FORM_FIELDS, LAYOUT
 
 
 @pytest.fixture
@@ -42,7 +42,8 @@ def _tasks(app: App) -> None:
 
 def test_form_has_every_parameter_labelled_in_words() -> None:
     form = CriteriaForm()
-    assert set(form.fields) == {p.upper() for p in fsk.PARAMETERS}
+    team = {f.name for f in FIELDS if f.team}  # team runs: CLI and API only
+    assert set(form.fields) == {p.upper() for p in fsk.PARAMETERS} - team
     assert [title for title, _ in LAYOUT] == [
         "General",
         "Contacts",
@@ -61,7 +62,7 @@ def test_form_has_every_parameter_labelled_in_words() -> None:
 
 def test_form_layout_is_the_field_table() -> None:
     shown = [f.name for _, fields in LAYOUT for f in fields]
-    assert sorted(shown) == sorted(f.name for f in FIELDS)
+    assert sorted(shown) == sorted(f.name for f in FIELDS if not f.team)
     assert [f.name for f in dict(LAYOUT)["General"]] == [
         "USER",
         "CPY",
@@ -70,7 +71,7 @@ def test_form_layout_is_the_field_table() -> None:
         "STALEDAYS",
     ]
     form = CriteriaForm()
-    for field in FIELDS:  # greyed exactly while its block flag (chain) is off
+    for field in FORM_FIELDS:  # greyed exactly while its block flag (chain) is off
         flags = []
         block = field.block
         while block is not None:

@@ -12,6 +12,7 @@ from .. import token as preview_token
 from ..criteria import Criteria
 from ..edges import cut_path
 from ..errors import (
+    CriteriaError,
     LogNotWrittenError,
     OutputPathError,
     PreviewChangedError,
@@ -19,6 +20,7 @@ from ..errors import (
 from ..export import export_format, write_export
 from ..results import ForceResult, PreviewResult
 from ..snapshot import open_snapshot
+from . import teams
 from .options import (
     CONTEXT,
     build_criteria,
@@ -112,6 +114,10 @@ def preview(
     """
     criteria = build_criteria(params_file, params)
     engine = db.connect(db_url)
+    if criteria.team:  # USERS...: a team run, per user
+        team = teams.run_preview(engine, criteria, operator, now)
+        teams.show_preview(team, as_json, force_hint=False)
+        return
     rows = 0
     if out is not None:
         export_format(out)  # a bad extension is refused before the database opens
@@ -212,6 +218,13 @@ def force(
     """
     criteria = build_criteria(params_file, params)
     engine = db.connect(db_url)
+    if criteria.team:  # USERS...: a team run, per user
+        if yes:
+            teams.run_force(engine, criteria, operator, now, as_json=as_json, log=log)
+        else:
+            team = teams.run_preview(engine, criteria, operator, now)
+            teams.show_preview(team, as_json, force_hint=True)
+        return
     if not yes:
         res = marking.preview(
             engine, criteria, operator=operator, now=now, page=page, page_size=page_size
@@ -247,18 +260,34 @@ def force(
 
 @click.command(context_settings=CONTEXT)
 @db_option
-@click.option("--run", "run_id", required=True, metavar="ID", help="Run id to undo.")
+@click.option("--run", "run_id", metavar="ID", help="Run id to undo.")
+@click.option(
+    "--batch", "batch_id", metavar="ID", help="Team run to undo (every user's run)."
+)
 @click.option("--operator", metavar="USER", help="Connected user.")
 @click.option("--yes", is_flag=True, help="Really undo (without it: show the run).")
 @json_option
 def undo(
-    db_url: str | None, run_id: str, operator: str | None, yes: bool, as_json: bool
+    db_url: str | None,
+    run_id: str | None,
+    batch_id: str | None,
+    operator: str | None,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """Restore SYNCDATA as it was before a force run, for its records still pending.
 
     Example: forcedsync undo --run 3f2a... --yes
     """
+    if bool(run_id) == bool(batch_id):
+        raise CriteriaError(
+            "--run", run_id, "Give --run ID (one run) or --batch ID (a team run)."
+        )
     engine = db.connect(db_url)
+    if batch_id:
+        teams.run_undo(engine, batch_id, operator, yes, as_json)
+        return
+    assert run_id is not None
     if not yes:
         info = runlog.get_run(engine, run_id)
         echo_lines(runlog.summary_lines(info))

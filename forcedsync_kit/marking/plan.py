@@ -52,6 +52,14 @@ def make_plan(
         UserResolutionError: a refusal of SPEC §4.2.
     """
     db.require_schema(conn)
+    if criteria.team:  # USERS...: one run per user, through ``batch``
+        name, value = next(iter(criteria.team_params().items()))
+        raise CriteriaError(
+            name,
+            value,
+            f"{name}={value} selects a team: run it as a team run (forcedsync "
+            f"preview/force, or batch.preview_batch / batch.force_batch).",
+        )
     ctx = context.resolve(conn, criteria, operator)
     gates = context.gates(conn, criteria, ctx)
     tb = tables.of(conn)

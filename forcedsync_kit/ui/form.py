@@ -31,8 +31,12 @@ CompanySource = Callable[[str], str | None]
 
 #: The screen, in X3 order: (block title, fields), from ``fields.FIELDS``. A field is
 #: enabled while its block flag (and that flag's own block flag) is on, as in X3.
+#: The team selectors (USERS...) are not on the form yet: team runs are CLI and API.
+FORM_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if not f.team)
 LAYOUT: tuple[tuple[str, tuple[Field, ...]], ...] = tuple(
-    (title, tuple(f for f in FIELDS if f.group == title)) for title in group_titles()
+    (title, fields)
+    for title in group_titles()
+    if (fields := tuple(f for f in FORM_FIELDS if f.group == title))
 )
 _FUNCTION_LABELS = tuple(FUNCTIONS.values())
 _STYLE = {"description_width": "170px"}
@@ -98,7 +102,7 @@ class CriteriaForm(Part):
         self._codes = codes
         self._company_of = company_of
         self._auto_company: str | None = company
-        self.fields: dict[str, w.Widget] = {f.name: _widget(f) for f in FIELDS}
+        self.fields: dict[str, w.Widget] = {f.name: _widget(f) for f in FORM_FIELDS}
         self.hints: dict[str, w.HTML] = {}
         self.error = self.status  # the library's message, shown next to the form
         self.error.add_class("fsk-form-error")
@@ -109,7 +113,7 @@ class CriteriaForm(Part):
             [w.HBox([blocks[0], self.error]), w.HBox(blocks[1:3]), w.HBox(blocks[3:])]
         )
         self.root.add_class("fsk-criteria-form")
-        for field in FIELDS:
+        for field in FORM_FIELDS:
             if field.type is FieldType.CODE:
                 self._load_options(field.name, "")
         if user:
@@ -161,7 +165,7 @@ class CriteriaForm(Part):
     def params(self) -> dict[str, Any]:
         """The SPEC parameters in the form; disabled and empty fields are left out."""
         out: dict[str, Any] = {}
-        for field in FIELDS:
+        for field in FORM_FIELDS:
             code = field.name
             if not self.enabled(code):
                 continue
@@ -192,7 +196,7 @@ class CriteriaForm(Part):
     def set_criteria(self, criteria: Criteria) -> None:
         """Show ``criteria`` in the form (USER and CPY left as they are when unset)."""
         values = criteria.to_params()
-        for field in FIELDS:
+        for field in FORM_FIELDS:
             code = field.name
             value = values[code]
             widget = self.fields[code]

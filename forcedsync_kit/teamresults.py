@@ -1,0 +1,194 @@
+"""Frozen results of team runs: preview, force and undo, per user and in total."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .criteria import Criteria
+from .results import Counts, empty_counts, total_selected, total_written
+
+
+def add_counts(parts: list[Counts]) -> dict[str, dict[str, int]]:
+    """The sum of several ``{type: {outcome: n}}`` tables."""
+    total = empty_counts()
+    for counts in parts:
+        for typ, by_outcome in counts.items():
+            for out, n in by_outcome.items():
+                total[typ][out] = total[typ].get(out, 0) + int(n)
+    return total
+
+
+def _counts_json(counts: Counts) -> dict[str, dict[str, int]]:
+    return {k: dict(v) for k, v in counts.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class UserPreview:
+    """What a team run would do for one user."""
+
+    user: str
+    company: str
+    rep: str | None
+    counts: Counts
+    out_of_phase: Mapping[str, int]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def to_write(self) -> int:
+        """R rows this user's part would write."""
+        return total_written(self.counts)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """This user's part as JSON."""
+        return {
+            "user": self.user,
+            "company": self.company,
+            "rep": self.rep,
+            "counts": _counts_json(self.counts),
+            "out_of_phase": dict(self.out_of_phase),
+            "selected": total_selected(self.counts),
+            "to_write": self.to_write,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPreview:
+    """A team run's preview: counts per user × type × outcome, and the refusals."""
+
+    operator: str
+    criteria: Criteria
+    now: dt.datetime
+    users: tuple[UserPreview, ...]
+    refused: tuple[tuple[str, str], ...]
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """The counts of every user added up."""
+        return add_counts([u.counts for u in self.users])
+
+    @property
+    def to_write(self) -> int:
+        """R rows the whole team run would write."""
+        return sum(u.to_write for u in self.users)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON of ``forcedsync preview -p USERS=... --json``."""
+        return {
+            "batch_id": None,
+            "operator": self.operator,
+            "now": self.now.isoformat(),
+            "users": [u.to_json_dict() for u in self.users],
+            "refused": [{"user": u, "reason": r} for u, r in self.refused],
+            "total": {
+                "counts": _counts_json(self.counts),
+                "selected": total_selected(self.counts),
+                "to_write": self.to_write,
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UserPart:
+    """One user's part of a team run after a force: its state, run and counts.
+
+    ``status`` is DONE (its run committed, ``earlier`` when by a previous attempt),
+    REFUSED or FAILED (with ``message``), or PENDING (not reached: an earlier user
+    failed).
+    """
+
+    user: str
+    status: str
+    run_id: str | None = None
+    counts: Counts = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    message: str | None = None
+    earlier: bool = False
+
+    @property
+    def written(self) -> int:
+        """R rows this part wrote."""
+        return total_written(self.counts)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """This part as JSON."""
+        return {
+            "user": self.user,
+            "status": self.status,
+            "run_id": self.run_id,
+            "earlier": self.earlier,
+            "counts": _counts_json(self.counts),
+            "written": self.written,
+            "warnings": list(self.warnings),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """A team run after a force: its batch id and every user's part, in order."""
+
+    batch_id: str
+    operator: str
+    now: dt.datetime
+    parts: tuple[UserPart, ...]
+    complete: bool
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """The counts of the parts that are done, added up."""
+        return add_counts([p.counts for p in self.parts if p.run_id])
+
+    @property
+    def written(self) -> int:
+        """R rows written by the parts done in this attempt."""
+        return sum(p.written for p in self.parts if not p.earlier)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON of ``forcedsync force -p USERS=... --yes --json``."""
+        return {
+            "batch_id": self.batch_id,
+            "operator": self.operator,
+            "now": self.now.isoformat(),
+            "complete": self.complete,
+            "users": [p.to_json_dict() for p in self.parts],
+            "total": {"counts": _counts_json(self.counts), "written": self.written},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchUndo:
+    """An undo of a team run: per user, the undo run and what it restored."""
+
+    batch_id: str
+    parts: tuple[tuple[str, str, str | None, int, int], ...]
+
+    @property
+    def restored(self) -> int:
+        """Records restored over every part."""
+        return sum(p[3] for p in self.parts)
+
+    @property
+    def kept(self) -> int:
+        """Records left as they are over every part."""
+        return sum(p[4] for p in self.parts)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The JSON of ``forcedsync undo --batch ID --json``."""
+        return {
+            "batch_id": self.batch_id,
+            "users": [
+                {
+                    "user": user,
+                    "run_id": run_id,
+                    "undo_run_id": undo_id,
+                    "restored": restored,
+                    "kept": kept,
+                }
+                for user, run_id, undo_id, restored, kept in self.parts
+            ],
+            "total": {"restored": self.restored, "kept": self.kept},
+        }
