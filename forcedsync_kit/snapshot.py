@@ -18,50 +18,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import context, db, snapstore, tables
+from . import db, snapstore
 from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import BackendError, CriteriaError
-from .results import PreviewResult, RecordRow, RunContext, empty_counts
-from .selection import classify, compile_selection, record_row
+from .marking.plan import Plan, make_plan
+from .results import PreviewResult, RecordRow, empty_counts
+from .selection import record_row
 
 logger = logging.getLogger(__name__)
 
 #: Largest page a snapshot returns (as ``preview``).
 MAX_PAGE_SIZE = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The resolved context and the classified selection of one set of criteria."""
-
-    ctx: RunContext
-    now: dt.datetime
-    classified: sa.Select[Any]
-    warnings: tuple[str, ...]
-    skipped: tuple[str, ...]
-
-
-def plan(
-    conn: Connection, criteria: Criteria, operator: str | None, now: dt.datetime
-) -> Plan:
-    """Resolve, check and gate (SPEC §4.1-4.3); build the classified selection."""
-    db.require_schema(conn)
-    ctx = context.resolve(conn, criteria, operator)
-    gates = context.gates(conn, criteria, ctx)
-    tb = tables.of(conn)
-    classified = classify(
-        compile_selection(criteria, ctx, gates.active, tb),
-        user=ctx.user,
-        now=now,
-        staledays=criteria.staledays,
-        timestamp_key=lambda col: db.timestamp_key(conn, col),
-        only_oop=criteria.onlyoop,
-        tables=tb,
-    )
-    skipped = tuple(str(t) for t in gates.skipped)
-    return Plan(ctx, now, classified, gates.warnings, skipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +296,7 @@ def open_snapshot(
     try:
         conn = stack.enter_context(db.reading(engine))
         with conn.begin():
-            p = plan(conn, criteria, operator, clock)
+            p = make_plan(conn, criteria, operator, clock)
         return Snapshot(conn, stack, criteria, p)
     except BaseException:
         stack.close()
