@@ -93,7 +93,7 @@ def test_a_changed_folder_fails_the_check_and_init_refuses(
 def test_preview_with_the_folder_options_equals_the_toolkit_one(site: Site) -> None:
     code, out = run(site, "init", "--x3-folder", site.folder)
     assert code == 0, out
-    assert "created 4 table(s)" in out
+    assert "created 6 table(s)" in out
     code, out = run(site, "preview", *PREVIEW, *NOW, "--x3-folder", site.folder)
     assert code == 0, out
     on_folder = json.loads(out)

@@ -54,7 +54,9 @@ def both_layouts(folder: tuple[sa.Engine, Layout], backend: str) -> Iterator[Bot
     layout = Layout("x3", folder=x3.folder, toolkit_schema=own)
     bound = db.connect(backend, layout=layout)
     created = db.init(bound)
-    assert sorted(created) == ["fsykey", "fsylog", "fsyold", "fsyrun"]
+    assert sorted(created) == [
+        "fsybatch", "fsybusr", "fsykey", "fsylog", "fsyold", "fsyrun"
+    ]  # fmt: skip
     try:
         yield Both(engine, bound, layout)
     finally:

@@ -12,7 +12,6 @@ from .. import token as preview_token
 from ..criteria import Criteria
 from ..edges import cut_path
 from ..errors import (
-    CriteriaError,
     LogNotWrittenError,
     OutputPathError,
     PreviewChangedError,
@@ -280,9 +279,7 @@ def undo(
     Example: forcedsync undo --run 3f2a... --yes
     """
     if bool(run_id) == bool(batch_id):
-        raise CriteriaError(
-            "--run", run_id, "Give --run ID (one run) or --batch ID (a team run)."
-        )
+        raise click.UsageError("Give --run ID (one run) or --batch ID (a team run).")
     engine = db.connect(db_url)
     if batch_id:
         teams.run_undo(engine, batch_id, operator, yes, as_json)
