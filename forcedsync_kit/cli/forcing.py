@@ -12,6 +12,7 @@ from .. import token as preview_token
 from ..criteria import Criteria
 from ..edges import cut_path
 from ..errors import (
+    CriteriaError,
     LogNotWrittenError,
     OutputPathError,
     PreviewChangedError,
@@ -278,8 +279,12 @@ def undo(
 
     Example: forcedsync undo --run 3f2a... --yes
     """
-    if bool(run_id) == bool(batch_id):
+    if run_id is None and batch_id is None:
         raise click.UsageError("Give --run ID (one run) or --batch ID (a team run).")
+    if run_id is not None and batch_id is not None:
+        raise CriteriaError(
+            "--run", run_id, "Give --run ID (one run) or --batch ID (a team run)."
+        )
     engine = db.connect(db_url)
     if batch_id:
         teams.run_undo(engine, batch_id, operator, yes, as_json)
