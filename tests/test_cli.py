@@ -515,3 +515,28 @@ def test_a_bad_pair_is_refused_in_one_line(
     assert code == 1 and out == ""
     assert err == "Error: -p 'SELTSK' is not NAME=VALUE (e.g. -p SELTSK=1).\n"
     assert syncdata_rows(engine) == before
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``forcedsync preview ... | head -1``: exit 0 and nothing on stderr.
+
+    Before: "Error: BrokenPipeError ..." plus Python's "Exception ignored" at exit.
+    """
+    dbfile = tmp_path / "demo.duckdb"
+    exe = [sys.executable, "-m", "forcedsync_kit"]
+    made = subprocess.run(
+        [*exe, "demo", "--db", str(dbfile)], capture_output=True, timeout=300
+    )
+    assert made.returncode == 0, made.stderr
+    args = ["--operator", "ADMIN", "-p", "SELTSK=1", "-p", "SELCOR=1"]
+    proc = subprocess.Popen(
+        [*exe, "preview", "--db", str(dbfile), *args, "--page-size", "10000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"Preview for user ADMIN")
+    proc.stdout.close()  # the reader goes away with most of the page unread
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 0
+    assert err == ""

@@ -10,6 +10,7 @@ unexpected exception instead of its one line, and the library's log on stderr.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -43,6 +44,8 @@ class ToolkitGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            raise _reader_gone() from None
         except (RunCommittedError, CommitUncertainError, LogNotWrittenError) as exc:
             # Written (or maybe written): exit 3, and the message names the run.
             raise WrittenThenFailed(" ".join(str(exc).split())) from None
@@ -59,6 +62,23 @@ class ToolkitGroup(click.Group):
             text = " ".join(str(exc).split())
             message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             raise _failure(ctx, f"{message} (-v shows the traceback).") from None
+
+
+def _reader_gone() -> click.exceptions.Exit:
+    """The reader of stdout went away (``forcedsync log ... | head``): a quiet end.
+
+    What the command had to do is done (a run is committed before anything is
+    printed); the rest of its output goes to /dev/null so that Python's flush at
+    exit does not print a second error.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor (click's test runner)
+        pass
+    finally:
+        os.close(devnull)
+    return click.exceptions.Exit(0)
 
 
 def _interrupted(ctx: click.Context) -> click.ClickException:

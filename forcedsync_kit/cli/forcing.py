@@ -23,7 +23,7 @@ from ..snapshot import open_snapshot
 from . import teams
 from .options import (
     CONTEXT,
-    build_criteria,
+    RunArgs,
     criteria_options,
     db_option,
     echo_lines,
@@ -77,13 +77,32 @@ def preview_json(res: PreviewResult, out: str | None = None, rows: int = 0) -> s
 
 
 def _preview_export(
-    engine: Engine, criteria: Criteria, out: str, *, page: int, page_size: int,
-    operator: str | None, now: str | None,
-) -> tuple[PreviewResult, int]:  # fmt: skip
+    engine: Engine, criteria: Criteria, args: RunArgs, out: str
+) -> tuple[PreviewResult, int]:
     """One snapshot: the page shown and the export of every record agree."""
-    with open_snapshot(engine, criteria, operator=operator, now=now) as snap:
-        res = snap.result(snap.page(page, page_size))
+    with open_snapshot(engine, criteria, operator=args.operator, now=args.now) as snap:
+        res = snap.result(snap.page(args.page, args.page_size))
         return res, write_export(snap, out).rows
+
+
+def _show_preview(
+    engine: Engine, criteria: Criteria, args: RunArgs, *, force_hint: bool
+) -> None:
+    """The preview of ``preview`` and of ``force`` without ``--yes`` (a team's too)."""
+    if criteria.team:  # USERS...: a team run, per user
+        team = teams.run_preview(engine, criteria, args.operator, args.now)
+        teams.show_preview(team, args.as_json, force_hint=force_hint)
+        return
+    res = marking.preview(
+        engine, criteria, operator=args.operator, now=args.now, page=args.page,
+        page_size=args.page_size,
+    )  # fmt: skip
+    if args.as_json:
+        click.echo(preview_json(res))
+        return
+    echo_lines(preview_lines(res))
+    if force_hint:
+        click.echo(f"Nothing written: add --yes to force {n(res.to_write)} record(s).")
 
 
 @click.command(context_settings=CONTEXT)
@@ -93,17 +112,7 @@ def _preview_export(
     metavar="FILE",
     help="Also write every selected record to FILE (.csv or .parquet).",
 )
-def preview(
-    db_url: str | None,
-    operator: str | None,
-    params_file: str | None,
-    params: tuple[str, ...],
-    now: str | None,
-    as_json: bool,
-    page: int,
-    page_size: int,
-    out: str | None,
-) -> None:
+def preview(args: RunArgs, out: str | None) -> None:
     """Show what a force would write and which records are out of phase; writes nothing.
 
     --json includes the preview's token: give it to 'force --expect' so that the force
@@ -112,29 +121,18 @@ def preview(
 
     Example: forcedsync preview --operator ADMIN -p SELCOR=1 -p ONLYOOP=1 --json
     """
-    criteria = build_criteria(params_file, params)
-    engine = db.connect(db_url)
-    if criteria.team:  # USERS...: a team run, per user
-        team = teams.run_preview(engine, criteria, operator, now)
-        teams.show_preview(team, as_json, force_hint=False)
+    criteria = args.criteria()
+    engine = db.connect(args.db_url)
+    if out is None or criteria.team:
+        _show_preview(engine, criteria, args, force_hint=False)
         return
-    rows = 0
-    if out is not None:
-        export_format(out)  # a bad extension is refused before the database opens
-        res, rows = _preview_export(
-            engine, criteria, out, page=page, page_size=page_size,
-            operator=operator, now=now,
-        )  # fmt: skip
-    else:
-        res = marking.preview(
-            engine, criteria, operator=operator, now=now, page=page, page_size=page_size
-        )
-    if as_json:
+    export_format(out)  # a bad extension is refused before the database opens
+    res, rows = _preview_export(engine, criteria, args, out)
+    if args.as_json:
         click.echo(preview_json(res, out, rows))
         return
     echo_lines(preview_lines(res))
-    if out is not None:
-        click.echo(f"Exported {n(rows)} record(s) to {out}.")
+    click.echo(f"Exported {n(rows)} record(s) to {out}.")
 
 
 def check_log(engine: Engine, log: str | None, details: bool) -> None:
@@ -199,49 +197,26 @@ def _force_lines(done: ForceResult, target: str | None) -> list[str]:
     metavar="TOKEN",
     help="The token of 'preview --json': write nothing if the queue changed since.",
 )
-def force(
-    db_url: str | None,
-    operator: str | None,
-    params_file: str | None,
-    params: tuple[str, ...],
-    now: str | None,
-    as_json: bool,
-    page: int,
-    page_size: int,
-    yes: bool,
-    log: str | None,
-    expect: str | None,
-) -> None:
+def force(args: RunArgs, yes: bool, log: str | None, expect: str | None) -> None:
     """Mark the selected records R for the next synchronization (needs --yes).
 
     Example: forcedsync force --operator ADMIN -p SELTSK=1 -p FLGTRCDET=1 --yes
     """
-    criteria = build_criteria(params_file, params)
-    engine = db.connect(db_url)
-    if criteria.team:  # USERS...: a team run, per user
-        if yes:
-            teams.run_force(engine, criteria, operator, now, as_json=as_json, log=log)
-        else:
-            team = teams.run_preview(engine, criteria, operator, now)
-            teams.show_preview(team, as_json, force_hint=True)
-        return
+    criteria = args.criteria()
+    engine = db.connect(args.db_url)
     if not yes:
-        res = marking.preview(
-            engine, criteria, operator=operator, now=now, page=page, page_size=page_size
+        _show_preview(engine, criteria, args, force_hint=True)
+        return
+    if criteria.team:  # USERS...: a team run, per user
+        teams.run_force(
+            engine, criteria, args.operator, args.now, as_json=args.as_json, log=log
         )
-        if as_json:
-            click.echo(preview_json(res))
-        else:
-            echo_lines(preview_lines(res))
-            click.echo(
-                f"Nothing written: add --yes to force {n(res.to_write)} record(s)."
-            )
         return
     check_log(engine, log, criteria.flgtrcdet)
     try:
         done = marking.force(
-            engine, criteria, operator=operator, now=now, progress=progress,
-            expect=expect,
+            engine, criteria, operator=args.operator, now=args.now,
+            progress=progress, expect=expect,
         )  # fmt: skip
     except PreviewChangedError as exc:
         raise QueueChanged(exc) from None
@@ -249,12 +224,14 @@ def force(
         f"run {done.run_id} was committed ({n(done.written)} record(s) marked R)"
     )
     target = write_run_log(engine, done, log)
-    if not as_json:
+    if not args.as_json:
         echo_lines(_force_lines(done, target))
         return
-    rows, _ = runlog.run_records(engine, done.run_id, page=page, page_size=page_size)
+    rows, _ = runlog.run_records(
+        engine, done.run_id, page=args.page, page_size=args.page_size
+    )
     out = done.to_json_dict()
-    out.update(records=[r.to_json_dict() for r in rows], page=page, log=target)
+    out.update(records=[r.to_json_dict() for r in rows], page=args.page, log=target)
     click.echo(present.to_json(out))
 
 

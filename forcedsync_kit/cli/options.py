@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
@@ -158,8 +160,32 @@ def count_callback(
     return parse
 
 
-def criteria_options(func: F) -> F:
-    """The options shared by ``preview`` and ``force``."""
+@dataclass(frozen=True)
+class RunArgs:
+    """The values of the options that ``preview`` and ``force`` share."""
+
+    db_url: str | None
+    operator: str | None
+    params_file: str | None
+    params: tuple[str, ...]
+    now: str | None
+    as_json: bool
+    page: int
+    page_size: int
+
+    def criteria(self) -> Criteria:
+        """The criteria of ``--params`` and ``-p`` (pairs win)."""
+        return build_criteria(self.params_file, self.params)
+
+
+def criteria_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options shared by ``preview`` and ``force``, given as one ``RunArgs``."""
+
+    @functools.wraps(func)
+    def command(**values: Any) -> Any:
+        shared = {name: values.pop(name) for name in RunArgs.__dataclass_fields__}
+        return func(RunArgs(**shared), **values)
+
     options = [
         click.option(
             "--now",
@@ -184,10 +210,11 @@ def criteria_options(func: F) -> F:
             help="Records per page.",
         ),
     ]
+    wrapped: Callable[..., Any] = command
     for option in reversed(options):
-        func = option(func)
-    func = params_options("-p SELTSK=1 -p TSKDATDEB=2026-01-01")(func)
-    return db_option(operator_option(func))
+        wrapped = option(wrapped)
+    wrapped = params_options("-p SELTSK=1 -p TSKDATDEB=2026-01-01")(wrapped)
+    return db_option(operator_option(wrapped))
 
 
 def build_criteria(params_file: str | None, pairs: Sequence[str]) -> Criteria:
