@@ -217,6 +217,11 @@ class Criteria:
         params = self.to_params()
         return {name: params[name] for name in TEAM_FIELDS if params[name]}
 
+    def team_refusal(self, why: str, before: str = "") -> CriteriaError:
+        """The refusal of the first team selector set: ``before`` NAME=VALUE ``why``."""
+        name, value = next(iter(self.team_params().items()))
+        return CriteriaError(name, value, f"{before}{name}={value} {why}")
+
     @property
     def needs_rep(self) -> bool:
         """True when the selection uses the user's sales rep (SPEC §4.2)."""
@@ -259,12 +264,11 @@ class Criteria:
                     f"the start of a range must not be after its end.",
                 )
         if self.user and self.team:
-            name, value = next(iter(self.team_params().items()))
-            raise CriteriaError(
-                name,
-                value,
-                f"USER={self.user} and {name}={value} are both given: USER forces for "
-                f"one user, {name} for a team; give one or the other.",
+            name = next(iter(self.team_params()))
+            raise self.team_refusal(
+                f"are both given: USER forces for one user, {name} for a team; give "
+                "one or the other.",
+                before=f"USER={self.user} and ",
             )
         if not self.object_types:
             raise CriteriaError(

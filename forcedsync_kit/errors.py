@@ -127,12 +127,20 @@ class ServeError(ForcedSyncError):
 
 
 class FolderNotEmptyError(BackendError):
-    """The demo would be built into a database whose X3 table ``table`` holds rows."""
+    """The demo would be built into a database whose X3 table ``table`` holds rows.
 
-    def __init__(self, table: str, database: str, message: str) -> None:
-        super().__init__(message)
-        self.table = table
-        self.database = database
+    ``remedy`` ends the message: how the caller (library or CLI) asks for a replace.
+    """
+
+    def __init__(self, table: str, database: str, remedy: str) -> None:
+        self.table, self.database = table, database
+        super().__init__(
+            f"Database {database!r} already holds X3 data (table {table!r}): {remedy}"
+        )
+
+    def with_remedy(self, remedy: str) -> FolderNotEmptyError:
+        """The same refusal, ending with another remedy (the CLI's option names)."""
+        return FolderNotEmptyError(self.table, self.database, remedy)
 
 
 class BatchPartError(ForcedSyncError):

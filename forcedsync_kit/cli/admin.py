@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -58,9 +59,8 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
             engine, scale=scale, seed=seed, replace=replace, progress=progress
         )
     except FolderNotEmptyError as exc:
-        raise click.ClickException(
-            f"Database {exc.database!r} already holds X3 data (table {exc.table!r}): "
-            f"give another --db, or add --replace to delete every row first."
+        raise exc.with_remedy(
+            "give another --db, or add --replace to delete every row first."
         ) from None
     mark_written("the demo data was written")
     click.echo(
@@ -103,16 +103,7 @@ def demo(db_url: str | None, scale: int, seed: int, replace: bool) -> None:
 )
 @click.option("--demo", is_flag=True, help="Serve the demo's operator (a.martin).")
 @click.option("--open", "open_browser", is_flag=True, help="Open a web browser.")
-def dashboard(
-    db_url: str | None,
-    port: int,
-    host: str,
-    base_url: str | None,
-    header: str | None,
-    operator: str | None,
-    demo: bool,
-    open_browser: bool,
-) -> None:
+def dashboard(**options: Any) -> None:
     """Serve the Voila dashboard on http://HOST:PORT until Ctrl-C.
 
     Example: forcedsync dashboard --db forcedsync.duckdb --identity-header
@@ -120,17 +111,7 @@ def dashboard(
     """
     from ..dashboard import serve
 
-    code = serve(
-        db_url,
-        port=port,
-        open_browser=open_browser,
-        host=host,
-        base_url=base_url,
-        header=header,
-        operator=operator,
-        demo=demo,
-    )
-    sys.exit(code)
+    sys.exit(serve(**options))  # db_url, port, host, base_url, header, ...
 
 
 @click.group(context_settings=CONTEXT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -61,15 +62,7 @@ def _committed_run(output_dir: str) -> None:
     help="Stop the job when one cell runs longer (default: no limit).",
 )
 def job(
-    db_url: str | None,
-    params_file: str | None,
-    params: tuple[str, ...],
-    commit: bool,
-    output_dir: str,
-    operator: str | None,
-    now: str | None,
-    kernel_name: str,
-    timeout: int | None,
+    params_file: str | None, params: tuple[str, ...], output_dir: str, **options: Any
 ) -> None:
     """Run the job notebook headless with papermill; exit 1 if it raised.
 
@@ -80,16 +73,8 @@ def job(
 
     values = jobs.job_parameters(params_file, params)
     try:
-        out = jobs.execute_job(
-            values,
-            output_dir=output_dir,
-            db_url=db_url,
-            operator=operator,
-            commit=commit,
-            now=now,
-            kernel_name=kernel_name,
-            timeout=timeout,
-        )
+        # db_url, operator, commit, now, kernel_name, timeout: as execute_job names them
+        out = jobs.execute_job(values, output_dir=output_dir, **options)
     except jobs.JobError as exc:
         if exc.notebook:
             click.echo(f"Executed notebook (shows the error): {exc.notebook}")

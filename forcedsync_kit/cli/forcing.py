@@ -18,7 +18,7 @@ from ..errors import (
     PreviewChangedError,
 )
 from ..export import export_format, write_export
-from ..results import ForceResult, PreviewResult
+from ..results import ForceResult, PreviewResult, UndoResult
 from ..snapshot import open_snapshot
 from . import teams
 from .options import (
@@ -27,6 +27,7 @@ from .options import (
     criteria_options,
     db_option,
     echo_lines,
+    echo_result,
     json_option,
     mark_written,
     progress,
@@ -274,14 +275,13 @@ def undo(
         return
     res = marking.undo(engine, run_id, operator=operator)
     mark_written(f"undo {res.run_id} of run {res.target_run_id} was committed")
-    if as_json:
-        click.echo(present.to_json(res))
-        return
-    click.echo(
+    echo_result(res, as_json, _undo_lines(res))
+
+
+def _undo_lines(res: UndoResult) -> list[str]:
+    lines = [
         f"Undo {res.run_id} of run {res.target_run_id}: {n(res.restored)} record(s) "
         f"restored, {n(res.kept)} left as they are."
-    )
-    echo_lines(
-        [f"  kept {typ} {key}: {why}" for typ, key, why in res.kept_records[:20]]
-    )
-    echo_lines([f"Warning: {w}" for w in res.warnings])
+    ]
+    lines += [f"  kept {typ} {key}: {why}" for typ, key, why in res.kept_records[:20]]
+    return lines + [f"Warning: {w}" for w in res.warnings]

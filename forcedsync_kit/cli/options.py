@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import db, folderdb, marking
+from .. import db, folderdb, marking, present
 from ..criteria import Criteria
 from ..edges import MAX_INT32, ascii_int
 from ..params import merge_params
@@ -66,37 +66,41 @@ def _remember_folder(ctx: click.Context, param: click.Parameter, value: Any) -> 
     return value
 
 
-FOLDER_OPTIONS = (
-    click.option(
+#: (option, metavar, environment variable, help) of the live-folder options.
+_FOLDER_OPTION_TABLE = (
+    (
         "--x3-folder",
-        "x3_folder",
-        metavar="NAME",
-        envvar=folderdb.FOLDER_VARIABLE,
-        expose_value=False,
-        callback=_remember_folder,
-        help="Run on the live X3 folder NAME (its schema), checked first "
+        "NAME",
+        folderdb.FOLDER_VARIABLE,
+        "Run on the live X3 folder NAME (its schema), checked first "
         f"(default: ${folderdb.FOLDER_VARIABLE}; none = the toolkit's own tables).",
     ),
-    click.option(
+    (
         "--mapping",
-        "mapping",
-        metavar="PRESET|FILE",
-        envvar=folderdb.MAPPING_VARIABLE,
-        expose_value=False,
-        callback=_remember_folder,
-        help="Logical -> physical names: preset x3 or toolkit, or a YAML file "
+        "PRESET|FILE",
+        folderdb.MAPPING_VARIABLE,
+        "Logical -> physical names: preset x3 or toolkit, or a YAML file "
         "(default: x3 with --x3-folder).",
     ),
-    click.option(
+    (
         "--toolkit-schema",
-        "toolkit_schema",
-        metavar="NAME",
-        envvar=folderdb.TOOLKIT_SCHEMA_VARIABLE,
-        expose_value=False,
-        callback=_remember_folder,
-        help="Schema of the toolkit's run history next to a live folder "
+        "NAME",
+        folderdb.TOOLKIT_SCHEMA_VARIABLE,
+        "Schema of the toolkit's run history next to a live folder "
         f"(default: {folderdb.DEFAULT_TOOLKIT_SCHEMA}).",
     ),
+)
+FOLDER_OPTIONS = tuple(
+    click.option(
+        flag,
+        flag.removeprefix("--").replace("-", "_"),
+        metavar=metavar,
+        envvar=envvar,
+        expose_value=False,
+        callback=_remember_folder,
+        help=text,
+    )
+    for flag, metavar, envvar, text in _FOLDER_OPTION_TABLE
 )
 
 
@@ -236,6 +240,14 @@ def echo_lines(lines: Sequence[str]) -> None:
     """Print lines on stdout."""
     for line in lines:
         click.echo(line)
+
+
+def echo_result(res: object, as_json: bool, lines: Sequence[str]) -> None:
+    """Print a result as JSON (``--json``) or as its text lines."""
+    if as_json:
+        click.echo(present.to_json(res))
+    else:
+        echo_lines(lines)
 
 
 def mark_written(what: str) -> None:

@@ -147,13 +147,11 @@ def _make_room(conn: Connection, *, replace: bool) -> None:
     if holding is None:
         return
     if not replace:
-        where = db.masked(conn.engine.url)
         raise FolderNotEmptyError(
             holding,
-            where,
-            f"Database {where!r} already holds X3 data (table {holding!r}): build "
-            f"the demo into an empty database or pass replace=True to delete every "
-            f"row first.",
+            db.masked(conn.engine.url),
+            "build the demo into an empty database or pass replace=True to delete "
+            "every row first.",
         )
     logger.info("demo: deleting the rows of every table first")
     for table in reversed(schema.metadata.sorted_tables):
