@@ -134,7 +134,7 @@ def queue_key(
     date_col: ColumnElement[Any], hour_col: ColumnElement[Any]
 ) -> ColumnElement[str]:
     """A 'YYYY-MM-DDHHMMSS' text of SYDDAT + SYDHOU (SYDHOU is 'HHMMSS')."""
-    return sa.cast(date_col, sa.String) + sa.func.coalesce(hour_col, "000000")
+    return dialects.iso_date(date_col) + sa.func.coalesce(hour_col, "000000")
 
 
 # --- tracing -------------------------------------------------------------------------

@@ -15,7 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql.elements import Grouping
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from .errors import BackendError
 
@@ -148,6 +151,67 @@ def byte_order(dialect: DialectCaps, col: Expr) -> Expr:
     if not dialect.byte_collation:
         return col
     return col.collate(dialect.byte_collation)
+
+
+class Spelled(ColumnElement[Any]):
+    """An expression spelled for the dialect it is compiled for.
+
+    For statements built before their connection is known (``selection``,
+    ``outofphase``): ``SPELLINGS[kind](caps, *args)`` is chosen at compile time.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("kind", InternalTraversal.dp_string),
+        ("args", InternalTraversal.dp_clauseelement_tuple),
+    ]
+
+    def __init__(self, kind: str, type_: Any, *args: Expr) -> None:
+        self.kind = kind
+        self.args = args
+        self.type = type_
+
+
+@compiles(Spelled)
+def _compile_spelled(element: Spelled, compiler: Any, **kw: Any) -> str:
+    spelled = SPELLINGS[element.kind](caps(compiler.dialect), *element.args)
+    text: str = compiler.process(spelled, **kw)
+    return text
+
+
+def _byte_order_grouped(dialect: DialectCaps, col: Expr) -> Expr:
+    """``byte_order`` as SQLAlchemy groups it in a comparison: ``(col COLLATE x)``."""
+    spelled = byte_order(dialect, col)
+    return col if spelled is col else Grouping(spelled)
+
+
+def _text_agg(dialect: DialectCaps, value: Expr, sep: Expr) -> Expr:
+    """The texts of a group joined by ``sep`` (Oracle's LISTAGG needs an order)."""
+    if dialect.string_agg == "LISTAGG":
+        return sa.func.listagg(value, sep).within_group(value)
+    return sa.func.string_agg(value, sep)
+
+
+SPELLINGS: dict[str, Callable[..., Expr]] = {
+    "byte_order": _byte_order_grouped,
+    "date_text": lambda dialect, col: date_text(dialect, col),
+    "text_agg": _text_agg,
+}
+
+
+def byte_ordered(col: Expr) -> Expr:
+    """``col`` compared byte by byte on whichever dialect the statement runs."""
+    return Spelled("byte_order", col.type, col)
+
+
+def iso_date(col: Expr) -> Expr:
+    """``date_text`` of a DATE column, on whichever dialect the statement runs."""
+    return Spelled("date_text", sa.String(), col)
+
+
+def text_agg(value: Expr, sep: str) -> Expr:
+    """The group's texts joined by ``sep``, on whichever dialect the statement runs."""
+    return Spelled("text_agg", sa.String(), value, sa.literal(sep, sa.String))
 
 
 def timestamp_text(dialect: DialectCaps, ts: Expr) -> Expr:

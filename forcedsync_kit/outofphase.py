@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement
 
-from . import db
+from . import db, dialects
 from . import schema as s
 from .criteria import Action
 from .tables import TOOLKIT, Tables
@@ -156,7 +156,7 @@ def queue_per_record(tb: Tables, user: str) -> sa.Subquery:
 def anomalies_per_record(tb: Tables, user: str) -> sa.Subquery:
     """USER's anomalies to process per record, their reasons joined."""
     lk = tb.synclink
-    text = sa.func.string_agg(anomaly_reason(tb), sa.literal(s.REASON_SEP))
+    text = dialects.text_agg(anomaly_reason(tb), s.REASON_SEP)
     return (
         sa.select(lk.c.syltyp, lk.c.sylkey, text.label("linktxt"))
         .where(*anomaly_where(user, tb))

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
 
-from . import outofphase
+from . import dialects, outofphase
 from . import schema as s
 from .criteria import Criteria, ObjectType, Outcome
 from .describing import describe as describe  # re-exported: callers import it here
@@ -33,11 +33,12 @@ WRITTEN_OUTCOMES = (str(Outcome.INSERT), str(Outcome.SUPERSEDE))
 def _range(col: Any, lo: Any, hi: Any) -> list[ColumnElement[bool]]:
     """Inclusive range; an empty bound is open (SPEC §3).
 
-    Code ranges compare codes as strings byte by byte (COLLATE "C"), whatever the
-    database's default collation, so '_' or '-' order alike on every backend.
+    Code ranges compare codes as strings byte by byte (COLLATE "C" on DuckDB and
+    PostgreSQL, Latin1_General_BIN2 on SQL Server, Oracle's binary default), whatever
+    the database's default collation, so '_' or '-' order alike on every backend.
     """
     if isinstance(lo, str) or isinstance(hi, str):
-        col = col.collate("C")
+        col = dialects.byte_ordered(col)
     out: list[ColumnElement[bool]] = []
     if lo is not None:
         out.append(col >= lo)

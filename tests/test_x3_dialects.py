@@ -16,6 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql, oracle
 
 from forcedsync_kit import dialects, keys
+from forcedsync_kit.criteria import Criteria, ObjectType
+from forcedsync_kit.results import RunContext
+from forcedsync_kit.selection import classify, compile_selection
+from forcedsync_kit.tables import Tables
 from forcedsync_kit.errors import BackendError
 from forcedsync_kit.layout import Layout
 
@@ -141,7 +145,29 @@ def _statements(caps: dialects.DialectCaps) -> dict[str, Any]:
     }
 
 
-CASES = ["selection", "force", "undo", "lock", "parameters"]
+def _classified(caps: dialects.DialectCaps) -> Any:
+    """The toolkit's own selection and classification (SPEC §3-5) of every type, with
+    code ranges, on an X3 folder: what ``marking.plan`` runs, as the dialect gets it."""
+    tb = Tables(Layout("x3", folder="SEED", toolkit_schema="FSY"))
+    criteria = Criteria.from_params(
+        {"SELCOR": "1", "CORDEB": "K1", "CORFIN": "K9", "SELTSK": "1",
+         "TSKFORCOR": "1", "SELCLL": "1", "SELBAP": "1", "BAPFORREP": "1",
+         "ONLYOOP": "1"}
+    )  # fmt: skip
+    ctx = RunContext("ADMIN", "ADMIN", "FR10", 1, "REP01")
+    selection = compile_selection(criteria, ctx, list(ObjectType), tb)
+    return classify(
+        selection,
+        user="ADMIN",
+        now=dt.datetime(2026, 12, 1, 12, 0),
+        staledays=7,
+        timestamp_key=lambda col: dialects.timestamp_text(caps, col),
+        only_oop=True,
+        tables=tb,
+    )
+
+
+CASES = ["selection", "force", "undo", "lock", "parameters", "classified"]
 
 
 @pytest.mark.parametrize("dialect", sorted(COMPILED))
@@ -149,7 +175,8 @@ CASES = ["selection", "force", "undo", "lock", "parameters"]
 def test_x3_statements_match_golden(
     case: str, dialect: str, update_golden: bool
 ) -> None:
-    stmt = _statements(dialects.caps(dialect))[case]
+    caps = dialects.caps(dialect)
+    stmt = _classified(caps) if case == "classified" else _statements(caps)[case]
     sql = _sql(stmt, dialect).rstrip() + "\n"
     path = GOLDEN / f"{case}.{dialect}.sql"
     if update_golden:
