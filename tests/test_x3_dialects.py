@@ -17,11 +17,11 @@ from sqlalchemy.dialects import mssql, oracle
 
 from forcedsync_kit import dialects, keys
 from forcedsync_kit.criteria import Criteria, ObjectType
+from forcedsync_kit.errors import BackendError
+from forcedsync_kit.layout import Layout
 from forcedsync_kit.results import RunContext
 from forcedsync_kit.selection import classify, compile_selection
 from forcedsync_kit.tables import Tables
-from forcedsync_kit.errors import BackendError
-from forcedsync_kit.layout import Layout
 
 GOLDEN = Path(__file__).parent / "golden" / "x3"
 COMPILED = {"mssql": mssql.dialect(), "oracle": oracle.dialect()}
