@@ -81,6 +81,15 @@ OBJECT_TYPES: tuple[ObjectType, ...] = tuple(ObjectType)
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 
 
+#: The types of the screen's fields, named as ``fields.FieldType`` names them.
+Code = str | None  # an X3 code; None (or "") is an open bound
+Codes = tuple[str, ...]  # a list of codes (USERS)
+Day = dt.date | None  # a date; None is an open bound
+Days = int  # a number of days (STALEDAYS)
+Flag = bool  # a check box
+Functions = tuple[int, ...]  # function numbers of local menu 233 (CORFCTTXT)
+
+
 @dataclass(frozen=True, slots=True)
 class Criteria:
     """Every field of the FUNSYD6 screen, plus the toolkit's ONLYOOP and STALEDAYS.
@@ -94,44 +103,44 @@ class Criteria:
     open bound. ``corfcttxt`` holds the function numbers of local menu 233.
     """
 
-    user: str | None = None
-    cpy: str | None = None
-    flgtrcdet: bool = False
-    selcor: bool = False
-    cordeb: str | None = None
-    corfin: str | None = None
-    corsyncnt: bool = False
-    bpcdeb: str | None = None
-    bpcfin: str | None = None
-    corfcttxt: tuple[int, ...] = ()
-    corsynpst: bool = False
-    pstdeb: str | None = None
-    pstfin: str | None = None
-    corsynrep: bool = False
-    repdeb: str | None = None
-    repfin: str | None = None
-    seltsk: bool = False
-    tskdatdeb: dt.date | None = None
-    tskdatfin: dt.date | None = None
-    tskechdeb: dt.date | None = None
-    tskechfin: dt.date | None = None
-    tskforcor: bool = False
-    selcll: bool = False
-    clldatdeb: dt.date | None = None
-    clldatfin: dt.date | None = None
-    cllforcor: bool = False
-    selbap: bool = False
-    bapdatdeb: dt.date | None = None
-    bapdatfin: dt.date | None = None
-    bapforcor: bool = False
-    bapforrep: bool = False
-    onlyoop: bool = False
-    staledays: int = 7
-    users: tuple[str, ...] = ()
-    usrfcy: str | None = None
-    usrcpy: str | None = None
-    usrrepdeb: str | None = None
-    usrrepfin: str | None = None
+    user: Code = None
+    cpy: Code = None
+    flgtrcdet: Flag = False
+    selcor: Flag = False
+    cordeb: Code = None
+    corfin: Code = None
+    corsyncnt: Flag = False
+    bpcdeb: Code = None
+    bpcfin: Code = None
+    corfcttxt: Functions = ()
+    corsynpst: Flag = False
+    pstdeb: Code = None
+    pstfin: Code = None
+    corsynrep: Flag = False
+    repdeb: Code = None
+    repfin: Code = None
+    seltsk: Flag = False
+    tskdatdeb: Day = None
+    tskdatfin: Day = None
+    tskechdeb: Day = None
+    tskechfin: Day = None
+    tskforcor: Flag = False
+    selcll: Flag = False
+    clldatdeb: Day = None
+    clldatfin: Day = None
+    cllforcor: Flag = False
+    selbap: Flag = False
+    bapdatdeb: Day = None
+    bapdatfin: Day = None
+    bapforcor: Flag = False
+    bapforrep: Flag = False
+    onlyoop: Flag = False
+    staledays: Days = 7
+    users: Codes = ()
+    usrfcy: Code = None
+    usrcpy: Code = None
+    usrrepdeb: Code = None
+    usrrepfin: Code = None
 
     def __post_init__(self) -> None:
         for field in FIELDS:

@@ -46,6 +46,49 @@ def _text(name: str, length: int = _NAME) -> Column[Any]:
     return Column(name, String(length))
 
 
+def _key(name: str) -> Column[Any]:
+    """A code that is (part of) the table's primary key."""
+    return _code(name, primary_key=True)
+
+
+def _small(name: str) -> Column[Any]:
+    """A local menu or a flag (X3 stores 1 = no, 2 = yes)."""
+    return Column(name, SmallInteger)
+
+
+def _date(name: str) -> Column[Any]:
+    return Column(name, Date)
+
+
+def _stamp(name: str) -> Column[Any]:
+    return Column(name, TIMESTAMP)
+
+
+def _hour(name: str) -> Column[Any]:
+    """An X3 time of day, 'HHMMSS'."""
+    return Column(name, String(6))
+
+
+def _flag(name: str) -> Column[Any]:
+    """A one-letter code (SYNCDATA's generation and status letters)."""
+    return Column(name, String(1))
+
+
+def _note(name: str) -> Column[Any]:
+    """Free text of any length (the toolkit's JSON and messages)."""
+    return Column(name, Text)
+
+
+def _user_record(prefix: str) -> list[Column[Any]]:
+    """NUM (the key), USR, TYP, KEY: a row of a user's records (SYNCDATA, SYNCLINK)."""
+    return [
+        Column(f"{prefix}num", BigInteger, primary_key=True, autoincrement=False),
+        _code(f"{prefix}usr"),
+        _code(f"{prefix}typ"),
+        _code(f"{prefix}key"),
+    ]
+
+
 def _x3(name: str, *cols: Any) -> Table:
     X3_TABLES.append(name)
     return Table(name, metadata, *cols)
@@ -58,9 +101,9 @@ def _own(name: str, *cols: Any) -> Table:
 
 autilis = _x3(
     "autilis",
-    _code("codusr", primary_key=True),
+    _key("codusr"),
     _text("nomusr"),
-    Column("enaflg", SmallInteger),
+    _small("enaflg"),
     _code("prffct"),
     _code("cpy"),
     _text("login"),  # the person's login name (SPEC §7); nullable, may be blank
@@ -68,88 +111,84 @@ autilis = _x3(
 
 afctfct = _x3(
     "afctfct",
-    _code("prffct", primary_key=True),
-    _code("fct", primary_key=True),
-    Column("acs", SmallInteger),
+    _key("prffct"),
+    _key("fct"),
+    _small("acs"),
 )
 
 adoval = _x3(
     "adoval",
-    _code("param", primary_key=True),
-    _code("lev", primary_key=True),
-    _code("levkey", primary_key=True),
+    _key("param"),
+    _key("lev"),
+    _key("levkey"),
     _text("valeur", 250),
 )
 
-company = _x3("company", _code("cpy", primary_key=True), _text("cpynam"))
+company = _x3("company", _key("cpy"), _text("cpynam"))
 
-facility = _x3(
-    "facility", _code("fcy", primary_key=True), _text("fcynam"), _code("legcpy")
-)
+facility = _x3("facility", _key("fcy"), _text("fcynam"), _code("legcpy"))
 
-salesrep = _x3(
-    "salesrep", _code("repnum", primary_key=True), _text("repnam"), _code("fcy")
-)
+salesrep = _x3("salesrep", _key("repnum"), _text("repnam"), _code("fcy"))
 
 bpcustomer = _x3(
     "bpcustomer",
-    _code("bpcnum", primary_key=True),
+    _key("bpcnum"),
     _text("bpcnam"),
     _code("rep_0"),
     _code("rep_1"),
-    Column("bpcsta", SmallInteger),
+    _small("bpcsta"),
 )
 
 lead = _x3(
     "lead",
-    _code("pstnum", primary_key=True),
+    _key("pstnum"),
     _text("pstnam"),
     _code("pstrep"),
-    Column("pststa", SmallInteger),
+    _small("pststa"),
 )
 
 correspond = _x3(
     "correspond",
-    _code("cornum", primary_key=True),
-    Column("cortyp", SmallInteger),
+    _key("cornum"),
+    _small("cortyp"),
     _code("bprnum"),
-    Column("cpybpatyp", SmallInteger),
+    _small("cpybpatyp"),
     _code("repnum"),
-    Column("fnc", SmallInteger),
+    _small("fnc"),
     _text("cntlna"),
     _text("cntfna"),
     _text("cntema"),
-    Column("upddattim", TIMESTAMP),
+    _stamp("upddattim"),
 )
 
 correp = _x3(
     "correp",
-    _code("coprep", primary_key=True),
-    _code("copnum", primary_key=True),
+    _key("coprep"),
+    _key("copnum"),
 )
 
 btask = _x3(
     "btask",
-    _code("tsknum", primary_key=True),
-    Column("tskstr", Date),
-    Column("tskdat", Date),
+    _key("tsknum"),
+    _date("tskstr"),
+    _date("tskdat"),
     _code("tskrep"),
     _code("tskcor"),
     _code("salfcy"),
-    Column("tskdon", SmallInteger),
+    _small("tskdon"),
     _text("fulobj", 250),
-    Column("upddattim", TIMESTAMP),
+    _stamp("upddattim"),
 )
 
 bcall = _x3(
     "bcall",
-    _code("cllnum", primary_key=True),
-    Column("clldat", Date),
+    _key("cllnum"),
+    _date("clldat"),
     _code("cllrep"),
     _code("cllcor"),
     _code("salfcy"),
     _text("fulobj", 250),
-    Column("upddattim", TIMESTAMP),
+    _stamp("upddattim"),
 )
 
 #: Number of elements of the X3 array fields APTREPNUM and APTCOR.
@@ -157,16 +196,16 @@ APT_ARRAY = 10
 
 bappoint = _x3(
     "bappoint",
-    _code("aptnum", primary_key=True),
-    Column("aptdat", Date),
-    Column("aptdatend", Date),
-    Column("apthou", String(6)),
+    _key("aptnum"),
+    _date("aptdat"),
+    _date("aptdatend"),
+    _hour("apthou"),
     _code("atprepmna"),
     *[_code(f"aptrepnum_{i}") for i in range(APT_ARRAY)],
     *[_code(f"aptcor_{i}") for i in range(APT_ARRAY)],
     _code("salfcy"),
     _text("fulobj", 250),
-    Column("upddattim", TIMESTAMP),
+    _stamp("upddattim"),
 )
 
 #: Object codes whose SYNCPAR flags are {obj}otkcre / {obj}otkupd.
@@ -174,7 +213,7 @@ SYNC_OBJECTS = ("cor", "tsk", "cll", "bap")
 
 syncpar = _x3(
     "syncpar",
-    _code("sypusr", primary_key=True),
+    _key("sypusr"),
     _text("otkusr"),
     *[
         Column(f"{obj}otk{act}", SmallInteger)
@@ -185,32 +224,26 @@ syncpar = _x3(
 
 syncdata = _x3(
     "syncdata",
-    Column("sydnum", BigInteger, primary_key=True, autoincrement=False),
-    _code("sydusr"),
-    _code("sydtyp"),
-    _code("sydkey"),
+    *_user_record("syd"),
     _code("sydatttyp"),
-    Column("syddat", Date),
-    Column("sydhou", String(6)),
-    Column("sydgen", String(1)),
-    Column("sydupd", String(1)),
-    Column("sydotksta", String(1)),
+    _date("syddat"),
+    _hour("sydhou"),
+    _flag("sydgen"),
+    _flag("sydupd"),
+    _flag("sydotksta"),
     _code("creusr"),
-    Column("credattim", TIMESTAMP),
+    _stamp("credattim"),
     _code("updusr"),
-    Column("upddattim", TIMESTAMP),
+    _stamp("upddattim"),
 )
 
 synclink = _x3(
     "synclink",
-    Column("sylnum", BigInteger, primary_key=True, autoincrement=False),
-    _code("sylusr"),
-    _code("syltyp"),
-    _code("sylkey"),
+    *_user_record("syl"),
     _text("sylfie"),
     _text("sylvaladx", 250),
     _text("sylvalotk", 250),
-    Column("sylflgdpt", SmallInteger),
+    _small("sylflgdpt"),
 )
 
 # --- the toolkit's own tables -------------------------------------------------------
@@ -223,13 +256,13 @@ fsyrun = _own(
     _code("oprusr"),
     _code("usr"),
     _code("cpy"),
-    Column("criteria", Text),  # JSON of the criteria, SPEC parameter names
-    Column("started", TIMESTAMP),
-    Column("ended", TIMESTAMP),
-    Column("runclock", TIMESTAMP),  # the run's "now" (SYDDAT/SYDHOU written)
+    _note("criteria"),  # JSON of the criteria, SPEC parameter names
+    _stamp("started"),
+    _stamp("ended"),
+    _stamp("runclock"),  # the run's "now" (SYDDAT/SYDHOU written)
     Column("status", String(10)),  # DONE; UNDONE once undone
-    Column("counts", Text),  # JSON {type: {outcome: n}}
-    Column("warnings", Text),  # JSON list of strings
+    _note("counts"),  # JSON {type: {outcome: n}}
+    _note("warnings"),  # JSON list of strings
     Column("undorun", String(32)),  # FORCE: the UNDO run that reverted it
     Column("targetrun", String(32)),  # UNDO: the FORCE run it reverted
 )
@@ -241,8 +274,8 @@ fsylog = _own(
     _code("sydtyp", nullable=False),
     _code("sydkey", nullable=False),
     Column("outcome", String(10), nullable=False),
-    Column("oop", SmallInteger),  # 1 when out of phase
-    Column("reasons", Text),  # reasons, separated by REASON_SEP
+    _small("oop"),  # 1 when out of phase
+    _note("reasons"),  # reasons, separated by REASON_SEP
     Column("newsydnum", BigInteger),  # the R row written (insert / supersede)
     Column("undone", String(12)),  # after undo: RESTORED or KEPT
     Index("fsylog_run", "runid", "sydtyp", "sydkey"),
@@ -272,9 +305,9 @@ fsybatch = _own(
     "fsybatch",
     Column("batchid", String(32), primary_key=True),
     _code("oprusr"),
-    Column("criteria", Text),  # JSON of the criteria, SPEC parameter names
-    Column("started", TIMESTAMP),
-    Column("runclock", TIMESTAMP),
+    _note("criteria"),  # JSON of the criteria, SPEC parameter names
+    _stamp("started"),
+    _stamp("runclock"),
     Column("status", String(10)),  # OPEN until every part is settled; DONE; UNDONE
 )
 
@@ -283,11 +316,11 @@ fsybatch = _own(
 fsybusr = _own(
     "fsybusr",
     Column("batchid", String(32), primary_key=True),
-    _code("usr", primary_key=True),
+    _key("usr"),
     Column("seq", BigInteger, nullable=False),
     Column("status", String(10), nullable=False),  # PENDING DONE REFUSED FAILED
     Column("runid", String(32)),  # the part's FORCE run, once DONE
-    Column("message", Text),  # why it was refused or failed
+    _note("message"),  # why it was refused or failed
 )
 
 #: Separator of the reasons stored in FSYLOG.REASONS (a control character no value has).
