@@ -25,6 +25,20 @@ def _counts_json(counts: Counts) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in counts.items()}
 
 
+def _r_rows(part: UserPreview | UserPart) -> int:
+    return total_written(part.counts)
+
+
+def user_json(part: UserPreview | UserPart, **fields: Any) -> dict[str, Any]:
+    """One user's part as JSON: the user, ``fields``, its counts and warnings."""
+    return {
+        "user": part.user,
+        **fields,
+        "counts": _counts_json(part.counts),
+        "warnings": list(part.warnings),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class UserPreview:
     """What a team run would do for one user."""
@@ -36,23 +50,16 @@ class UserPreview:
     out_of_phase: Mapping[str, int]
     warnings: tuple[str, ...] = ()
 
-    @property
-    def to_write(self) -> int:
-        """R rows this user's part would write."""
-        return total_written(self.counts)
+    #: R rows this user's part would write.
+    to_write = property(_r_rows)
 
     def to_json_dict(self) -> dict[str, Any]:
         """This user's part as JSON."""
-        return {
-            "user": self.user,
-            "company": self.company,
-            "rep": self.rep,
-            "counts": _counts_json(self.counts),
-            "out_of_phase": dict(self.out_of_phase),
-            "selected": total_selected(self.counts),
-            "to_write": self.to_write,
-            "warnings": list(self.warnings),
-        }
+        oop, selected = dict(self.out_of_phase), total_selected(self.counts)
+        return user_json(
+            self, company=self.company, rep=self.rep, out_of_phase=oop,
+            selected=selected, to_write=self.to_write,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,33 +115,31 @@ class UserPart:
     message: str | None = None
     earlier: bool = False
 
-    @property
-    def written(self) -> int:
-        """R rows this part wrote."""
-        return total_written(self.counts)
+    #: R rows this part wrote.
+    written = property(_r_rows)
 
     def to_json_dict(self) -> dict[str, Any]:
         """This part as JSON."""
-        return {
-            "user": self.user,
-            "status": self.status,
-            "run_id": self.run_id,
-            "earlier": self.earlier,
-            "counts": _counts_json(self.counts),
-            "written": self.written,
-            "warnings": list(self.warnings),
-            "message": self.message,
-        }
+        return user_json(
+            self, status=self.status, run_id=self.run_id, earlier=self.earlier,
+            written=self.written, message=self.message,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """A team run after a force: its batch id and every user's part, in order."""
+    """A team run after a force: its batch id and every user's part, in order.
+
+    ``BatchPartError.result`` is one of these when a part failed (``complete`` False).
+    """
 
     batch_id: str
+    #: The X3 user who forced (FUNSYD6).
     operator: str
     now: dt.datetime
+    #: Every user's part, in user order (refused, failed and pending ones too).
     parts: tuple[UserPart, ...]
+    #: False when a part failed: the users after it are still pending.
     complete: bool
 
     @property

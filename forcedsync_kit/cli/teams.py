@@ -7,7 +7,8 @@ shows a user column; ``--json`` gives every user's part and the total.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Literal, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ from ..teamresults import BatchPreview, BatchResult, BatchUndo, UserPart
 from .options import echo_lines, mark_written, progress
 
 n = present.number
+R = TypeVar("R", BatchResult, BatchUndo)
 
 
 def shown_types(selected: Iterable[str], counts: Sequence[Counts]) -> list[str]:
@@ -85,13 +87,10 @@ def force_lines(res: BatchResult) -> list[str]:
         f"Team run {res.batch_id}: {n(res.written)} record(s) marked R for "
         f"{len([p for p in done if not p.earlier])} user(s)."
     ]
-    cols = [
-        Column("user", 8, "<"),
-        Column("status", 8, "<"),
-        Column("run", 32, "<"),
-        Column("written", 9),
-    ]
-    lines += present.text_table(cols, [part_line(p) for p in res.parts], sep="  ")
+    rows = [part_line(p) for p in res.parts]
+    lines += user_table(
+        [("status", 8, "<"), ("run", 32, "<"), ("written", 9, ">")], rows
+    )
     if done:
         types = shown_types((), [p.counts for p in done])
         lines += user_counts_table([(p.user, p.counts, None) for p in done], types)
@@ -154,10 +153,15 @@ def run_force(
 
 
 def _show_force(res: BatchResult, as_json: bool) -> None:
+    _show(res, as_json, force_lines)
+
+
+def _show(res: R, as_json: bool, lines: Callable[[R], list[str]]) -> None:
+    """Print a team result as JSON, or as the text ``lines`` makes of it."""
     if as_json:
         click.echo(present.to_json(res))
     else:
-        echo_lines(force_lines(res))
+        echo_lines(lines(res))
 
 
 def run_undo(
@@ -169,18 +173,13 @@ def run_undo(
         click.echo(
             f"Team run {header.batch_id} ({header.status}), {len(parts)} user(s):"
         )
-        cols = [Column("user", 8, "<"), Column("status", 8, "<")]
-        cols.append(Column("run", 32, "<"))
         rows = [[p.user, p.status, p.run_id or "-"] for p in parts]
-        echo_lines(present.text_table(cols, rows, sep="  "))
+        echo_lines(user_table([("status", 8, "<"), ("run", 32, "<")], rows))
         click.echo(f"Nothing changed: add --yes to undo team run {header.batch_id}.")
         return
     res = batch.undo_batch(engine, batch_id, operator=operator)
     mark_written(f"undo of team run {res.batch_id} was committed")
-    if as_json:
-        click.echo(present.to_json(res))
-        return
-    echo_lines(undo_lines(res))
+    _show(res, as_json, undo_lines)
 
 
 def undo_lines(res: BatchUndo) -> list[str]:
@@ -189,11 +188,18 @@ def undo_lines(res: BatchUndo) -> list[str]:
         f"Undo of team run {res.batch_id}: {n(res.restored)} record(s) restored, "
         f"{n(res.kept)} left as they are."
     ]
-    cols = [
-        Column("user", 8, "<"),
-        Column("undo run", 32, "<"),
-        Column("restored", 9),
-        Column("kept", 6),
-    ]
     rows = [[u, undo_id or "-", r, k] for u, _, undo_id, r, k in res.parts]
-    return lines + present.text_table(cols, rows, sep="  ")
+    spec: list[ColumnSpec] = [("undo run", 32, "<"), ("restored", 9, ">")]
+    return lines + user_table([*spec, ("kept", 6, ">")], rows)
+
+
+#: A column of a per-user table: header, minimum width, alignment.
+ColumnSpec = tuple[str, int, Literal["<", ">"]]
+
+
+def user_table(
+    columns: Sequence[ColumnSpec], rows: Sequence[Sequence[object]]
+) -> list[str]:
+    """A text table whose first column is the user, then ``columns``."""
+    cols = [Column("user", 8, "<"), *(Column(*c) for c in columns)]
+    return present.text_table(cols, rows, sep="  ")
