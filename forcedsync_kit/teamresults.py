@@ -221,13 +221,12 @@ def shown_types(selected: Iterable[str], counts: Sequence[Counts]) -> list[str]:
     return [str(t) for t in OBJECT_TYPES if str(t) in wanted]
 
 
-def user_counts_table(rows: Sequence[CountsRow], types: list[str]) -> list[str]:
-    """Counts per user × type × outcome (and out of phase when given), as text."""
+def count_cells(
+    rows: Sequence[CountsRow], types: list[str]
+) -> tuple[bool, list[list[object]]]:
+    """(with an out-of-phase column, the cells): a row per user × type, its counts
+    per outcome and, when any row has them, its out-of-phase records."""
     with_oop = any(oop is not None for _, _, oop in rows)
-    cols = [Column("user", 8, "<"), Column("type", 4, "<")]
-    cols += [Column(str(o), present.TABLE_WIDTHS[str(o)]) for o in OUTCOMES]
-    if with_oop:
-        cols.append(Column(present.OUT_OF_PHASE, len(present.OUT_OF_PHASE) + 2))
     cells: list[list[object]] = []
     for user, counts, oop in rows:
         for typ in types:
@@ -236,6 +235,16 @@ def user_counts_table(rows: Sequence[CountsRow], types: list[str]) -> list[str]:
             if with_oop:
                 row.append(int((oop or {}).get(typ, 0)))
             cells.append(row)
+    return with_oop, cells
+
+
+def user_counts_table(rows: Sequence[CountsRow], types: list[str]) -> list[str]:
+    """Counts per user × type × outcome (and out of phase when given), as text."""
+    with_oop, cells = count_cells(rows, types)
+    cols = [Column("user", 8, "<"), Column("type", 4, "<")]
+    cols += [Column(str(o), present.TABLE_WIDTHS[str(o)]) for o in OUTCOMES]
+    if with_oop:
+        cols.append(Column(present.OUT_OF_PHASE, len(present.OUT_OF_PHASE) + 2))
     return present.text_table(cols, cells, sep="  ")
 
 
