@@ -204,10 +204,11 @@ class RunsPanel(ReportingPart):
             link = f" Undone by run {esc(info.undo_run_id)}."
         if info.target_run_id:
             link = f" Undoes run {esc(info.target_run_id)}."
-        if info.batch_id:
+        # get_run has no batch id: the history row of the run has it
+        batch = next((r.batch_id for r in self.runs if r.run_id == run_id), None)
+        if batch:
             link += (
-                f" Part of team run <span class='fsk-detail-batch'>"
-                f"{esc(info.batch_id)}</span>."
+                f" Part of team run <span class='fsk-detail-batch'>{esc(batch)}</span>."
             )
         self.detail.value = (
             f"<div><b>{esc(info.kind)} run <span class='fsk-detail-id'>"
