@@ -95,12 +95,7 @@ class App(Part):
             on_done=lambda _: self._stale(),
             log=self.log,
         )
-        self.team = TeamPanel(
-            self.api, self.form.params, self.form.show_error, on_clear=self._no_preview,
-            single_user=[self.grid.root, self.download.root, self.commit.root],
-            on_done=lambda _: self._stale(), log=self.log,
-        )  # fmt: skip
-        self.team.picker.on_change(self.guard(self._form_changed))
+        self.team = self._team_panel()
         self.previewed: fsk.Criteria | None = None
         self._buttons = [self.preview_button]
         self.preview_button.on_click(self.guard(lambda _: self.run_preview()))
@@ -121,6 +116,16 @@ class App(Part):
         self.snapshot_idle = snapshot_idle(engine)
         self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
         self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
+
+    def _team_panel(self) -> TeamPanel:
+        """Team runs: the users picker; with users picked, the batch preview/force."""
+        team = TeamPanel(
+            self.api, self.form.params, self.form.show_error, on_clear=self._no_preview,
+            single_user=[self.grid.root, self.download.root, self.commit.root],
+            on_done=lambda _: self._stale(), log=self.log,
+        )  # fmt: skip
+        team.picker.on_change(self.guard(self._form_changed))
+        return team
 
     def _tabs(self) -> w.Tab:
         """The four tabs: force (form, preview, commit), runs, overview, sync."""
