@@ -30,7 +30,7 @@ from ..teamresults import (
 )
 from .backend import Api
 from .base import Part, classed, code_box, esc, message_html, table_html
-from .confirm import ConfirmBox
+from .confirm import ConfirmingPart
 from .grid import PreviewGrid
 
 logger = logging.getLogger(__name__)
@@ -94,13 +94,12 @@ class TeamPicker(Part):
     """The team selectors: users with a setup (SYNCPAR), a site, a company.
 
     Args:
-        api: the bound library calls (``setup_users``, ``codes``).
-        log: the shared log Output widget.
+        users: ``(code, name)`` of the users that can be picked.
+        companies: the company codes offered for USRCPY.
     """
 
-    def __init__(self, api: Api, *, log: w.Output | None = None) -> None:
-        super().__init__(log)
-        users = api.setup_users()
+    def __init__(self, users: Sequence[tuple[str, str]], companies: list[str]) -> None:
+        super().__init__()
         self.users = classed(
             w.SelectMultiple(
                 options=[(f"{code}  {name}".strip(), code) for code, name in users],
@@ -122,7 +121,7 @@ class TeamPicker(Part):
             ),
             "fsk-team-company",
         )
-        self.company.options = [c for c, _ in api.codes("company", "")]
+        self.company.options = companies
         hint = w.HTML(
             "<span style='color:#555'>Pick users (or a site or company of users) for "
             "a team run: Preview then previews each user's part, with the criteria "
@@ -170,7 +169,7 @@ def team_criteria(form_params: Mapping[str, Any], team: Mapping[str, Any]) -> Cr
     return Criteria.from_params({**base, **team})
 
 
-class TeamPanel(Part):
+class TeamPanel(ConfirmingPart):
     """A team run's preview (per-user counts, refusals, one user's records) and force.
 
     Args:
@@ -194,11 +193,12 @@ class TeamPanel(Part):
         on_done: Callable[[BatchResult], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
-        super().__init__(log)
+        super().__init__(log, "fsk-confirm-team")
         self.api = api
         self._form_params, self._show_error = form_params, show_error
         self._single, self._on_clear, self._on_done = single_user, on_clear, on_done
-        self.picker = TeamPicker(api, log=self.log)
+        companies = [code for code, _ in api.codes("company", "")]
+        self.picker = TeamPicker(api.setup_users(), companies)
         self.preview: BatchPreview | None = None
         self.current = False  # the preview shown is the one of the current criteria
         self.result: BatchResult | None = None
@@ -215,16 +215,12 @@ class TeamPanel(Part):
             ),
             "fsk-team-force",
         )
-        self.confirmation = ConfirmBox("fsk-confirm-team")
         self.progress = w.FloatProgress(
             value=0.0, min=0.0, max=1.0, layout=w.Layout(display="none")
         )
         self.step = w.HTML("")
         self.result_html = classed(w.HTML(""), "fsk-team-result")
-        self._buttons = [self.force_button, *self.confirmation.buttons]
-        self.force_button.on_click(self.guard(lambda _: self.ask()))
-        self.confirmation.button.on_click(self.guard(lambda _: self.commit()))
-        self.confirmation.cancel_button.on_click(self.guard(lambda _: self.cancel()))
+        self.asked_by(self.force_button)
         self.user_filter.observe(self.guard(self._on_user), names="value")
         self.root = w.VBox(
             [
@@ -328,15 +324,14 @@ class TeamPanel(Part):
     def refresh_buttons(self) -> None:
         """Enable Force only for the current team preview with rows to write."""
         p = self.preview
-        if p is None or not self.current:
-            self.force_button.description = "Preview the current team first"
-            self.force_button.disabled = True
-        elif p.to_write == 0:
-            self.force_button.description = "Nothing to write"
-            self.force_button.disabled = True
-        else:
-            self.force_button.description = f"Force {self._what()}"
-            self.force_button.disabled = self.confirmation.asking
+        text, off = (
+            ("Preview the current team first", True)
+            if p is None or not self.current
+            else ("Nothing to write", True)
+            if p.to_write == 0
+            else (f"Force {self._what()}", self.confirmation.asking)
+        )
+        self.force_button.description, self.force_button.disabled = text, off
         self.confirmation.refresh_buttons(self.current)
 
     def ask(self) -> None:
@@ -354,36 +349,34 @@ class TeamPanel(Part):
         )
         self.refresh_buttons()
 
-    def cancel(self) -> None:
-        """Hide the confirmation."""
-        self.confirmation.hide()
-        self.refresh_buttons()
-
-    def commit(self) -> None:
+    def confirm(self) -> None:
         """Force the team run, then show every user's result and the batch id."""
         p = self.preview
         if p is None or not self.current:
             return
         self.result_html.value = self.status.value = ""
         self.progress.layout.display = None
-        error = None
         try:
-            with self.busy():
-                res = self.api.force_batch(p.criteria, self._progress)
-        except BatchPartError as exc:
-            if not isinstance(exc.result, BatchResult):
-                raise
-            res, error = exc.result, str(exc)
+            with self.writing():
+                res, error = self._force_batch(p)
         finally:
             self.progress.layout.display = "none"
             self.step.value = ""
-            self.confirmation.hide()
         self.result = res
         self.result_html.value = batch_html(res, error)
         self.current = False  # history now: a new force needs a new preview
         self.refresh_buttons()
         if self._on_done is not None:
             self._on_done(res)
+
+    def _force_batch(self, p: BatchPreview) -> tuple[BatchResult, str | None]:
+        """The batch's result and, when a part failed, the error (others raise)."""
+        try:
+            return self.api.force_batch(p.criteria, self._progress), None
+        except BatchPartError as exc:
+            if not isinstance(exc.result, BatchResult):
+                raise
+            return exc.result, str(exc)
 
     def _progress(self, step: str, fraction: float) -> None:
         self.progress.value = max(0.0, min(1.0, float(fraction)))
