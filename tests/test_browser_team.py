@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, voila
+from conftest import drop_pg_schema, pg_url_or_skip
 from test_browser import TIMEOUT_MS, Page
 
 import forcedsync_kit as fsk
@@ -21,13 +22,27 @@ pytestmark = [
 ]
 playwright = pytest.importorskip("playwright.sync_api")
 TEAM = ("ADMIN", "SALES1")
+#: A team preview or force runs one part per user: more time on a loaded machine.
+SLOW_MS = 2 * TIMEOUT_MS
 
 
-@pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"duckdb:///{tmp_path_factory.mktemp('browser-team') / 'demo.duckdb'}"
-    demo.build(fsk.connect(url), scale=1)
-    return url
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def demo_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A scale-1 demo folder on each backend."""
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path_factory.mktemp('browser-team') / 'demo.duckdb'}"
+    else:
+        url = pg_url_or_skip()
+    engine = fsk.connect(url)
+    demo.build(engine, scale=1)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        if request.param == "postgresql":
+            drop_pg_schema(url)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +95,7 @@ def test_team_preview_and_force_in_the_browser(
     assert len(picked) == 2, labels
     select.select_option(index=picked)
     p.locator(".fsk-preview").first.click()
-    p.locator("table.fsk-team-counts").first.wait_for()
+    p.locator("table.fsk-team-counts").first.wait_for(timeout=SLOW_MS)
     # Per user: R rows to write (insert + supersede) summed over the types shown.
     to_write: dict[str, int] = {}
     for cells in table_rows(page, "fsk-team-counts"):
@@ -98,7 +113,7 @@ def test_team_preview_and_force_in_the_browser(
     p.get_by_role(
         "button", name=f"Confirm: force {total:,} records for 2 users"
     ).click()
-    batch_id = p.locator(".fsk-batch-id").first.inner_text(timeout=TIMEOUT_MS)
+    batch_id = p.locator(".fsk-batch-id").first.inner_text(timeout=SLOW_MS)
     parts = table_rows(page, "fsk-team-parts")
     assert [c[0] for c in parts] == list(TEAM)
     for user, status, run_id, written, *_ in parts:
