@@ -138,7 +138,12 @@ def test_changed_criteria_disable_force_and_clearing_the_picker_goes_back(
     assert not team.force_button.disabled
     app.form.fields["SELCLL"].value = True
     assert team.force_button.disabled and not team.current
+    app.preview_button.click()  # a new preview: the grid shows its records
+    assert team.grid.result is not None and team.grid.result.criteria.selcll
+    assert team.grid.result.context.user == "ADMIN" and not team.force_button.disabled
     app.form.fields["SELCLL"].value = False
+    assert team.force_button.disabled
+    app.preview_button.click()
     assert not team.force_button.disabled
     team.picker.users.value = ("ADMIN",)
     assert team.force_button.disabled

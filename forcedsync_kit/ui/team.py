@@ -202,6 +202,7 @@ class TeamPanel(ConfirmingPart):
         self.preview: BatchPreview | None = None
         self.current = False  # the preview shown is the one of the current criteria
         self.result: BatchResult | None = None
+        self._quiet = False
         self.summary = classed(w.HTML(""), "fsk-team-summary")
         self.counts, self.refused = w.HTML(""), w.HTML("")
         self.user_filter = classed(
@@ -209,12 +210,8 @@ class TeamPanel(ConfirmingPart):
             "fsk-team-user",
         )
         self.grid = TeamGrid(self._page, log=self.log)
-        self.force_button = classed(
-            w.Button(
-                button_style="danger", icon="check", layout=w.Layout(width="auto")
-            ),
-            "fsk-team-force",
-        )
+        button = w.Button(button_style="danger", icon="check")
+        self.force_button = classed(button, "fsk-team-force")
         self.progress = w.FloatProgress(
             value=0.0, min=0.0, max=1.0, layout=w.Layout(display="none")
         )
@@ -246,7 +243,7 @@ class TeamPanel(ConfirmingPart):
             with self.busy(*busy):
                 criteria = team_criteria(self._form_params(), self.picker.params())
                 res = self.api.preview_batch(criteria)
-        except Exception as exc:
+        except ForcedSyncError as exc:
             self._show_error(exc)
             self.show(None)
             return True
@@ -281,12 +278,22 @@ class TeamPanel(ConfirmingPart):
         )
         self.counts.value = team_counts_html(res.count_rows(), types)
         self.refused.value = refused_html(res.refused)
-        self.user_filter.options = [u.user for u in res.users]
-        self.user_filter.value = res.users[0].user  # shows that user's records
+        self._quiet = True  # the options change the value: show the records once
+        try:
+            self.user_filter.options = [u.user for u in res.users]
+            self.user_filter.value = res.users[0].user
+        finally:
+            self._quiet = False
+        self.show_user(res.users[0].user)
         self.refresh_buttons()
 
     def _on_user(self, change: Mapping[str, Any]) -> None:
-        res, user = self.preview, change["new"]
+        if not self._quiet:
+            self.show_user(change["new"])
+
+    def show_user(self, user: str | None) -> None:
+        """Show the records of one user of the team preview (its first page)."""
+        res = self.preview
         if res is None or not user:
             return
         with self.busy():
@@ -307,7 +314,7 @@ class TeamPanel(ConfirmingPart):
         """Force stays enabled only while the preview shown is the current criteria."""
         try:
             crit = team_criteria(self._form_params(), self.picker.params())
-        except Exception:
+        except ForcedSyncError:
             crit = None
         self.current = self.preview is not None and crit == self.preview.criteria
         if not self.current:
