@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from .criteria import Criteria
+from . import present
+from .batchlog import PartStatus
+from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
+from .present import Column
 from .results import Counts, empty_counts, total_selected, total_written
+
+n = present.number
+#: A user's row of a counts table: the user, counts, out of phase (None: no column).
+CountsRow = tuple[str, Counts, Mapping[str, int] | None]
 
 
 def add_counts(parts: list[Counts]) -> dict[str, dict[str, int]]:
@@ -25,6 +32,20 @@ def _counts_json(counts: Counts) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in counts.items()}
 
 
+def _r_rows(part: UserPreview | UserPart) -> int:
+    return total_written(part.counts)
+
+
+def user_json(part: UserPreview | UserPart, **fields: Any) -> dict[str, Any]:
+    """One user's part as JSON: the user, ``fields``, its counts and warnings."""
+    return {
+        "user": part.user,
+        **fields,
+        "counts": _counts_json(part.counts),
+        "warnings": list(part.warnings),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class UserPreview:
     """What a team run would do for one user."""
@@ -36,23 +57,16 @@ class UserPreview:
     out_of_phase: Mapping[str, int]
     warnings: tuple[str, ...] = ()
 
-    @property
-    def to_write(self) -> int:
-        """R rows this user's part would write."""
-        return total_written(self.counts)
+    #: R rows this user's part would write.
+    to_write = property(_r_rows)
 
     def to_json_dict(self) -> dict[str, Any]:
         """This user's part as JSON."""
-        return {
-            "user": self.user,
-            "company": self.company,
-            "rep": self.rep,
-            "counts": _counts_json(self.counts),
-            "out_of_phase": dict(self.out_of_phase),
-            "selected": total_selected(self.counts),
-            "to_write": self.to_write,
-            "warnings": list(self.warnings),
-        }
+        oop, selected = dict(self.out_of_phase), total_selected(self.counts)
+        return user_json(
+            self, company=self.company, rep=self.rep, out_of_phase=oop,
+            selected=selected, to_write=self.to_write,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +88,13 @@ class BatchPreview:
     def to_write(self) -> int:
         """R rows the whole team run would write."""
         return sum(u.to_write for u in self.users)
+
+    def count_rows(self) -> list[CountsRow]:
+        """Each user's counts and out of phase, then the ``TOTAL`` row."""
+        rows: list[CountsRow] = [(u.user, u.counts, u.out_of_phase) for u in self.users]
+        oop = {str(t): sum(u.out_of_phase.get(str(t), 0) for u in self.users)
+               for t in OBJECT_TYPES}  # fmt: skip
+        return [*rows, ("TOTAL", self.counts, oop)]
 
     def to_json_dict(self) -> dict[str, Any]:
         """The JSON of ``forcedsync preview -p USERS=... --json``."""
@@ -108,33 +129,31 @@ class UserPart:
     message: str | None = None
     earlier: bool = False
 
-    @property
-    def written(self) -> int:
-        """R rows this part wrote."""
-        return total_written(self.counts)
+    #: R rows this part wrote.
+    written = property(_r_rows)
 
     def to_json_dict(self) -> dict[str, Any]:
         """This part as JSON."""
-        return {
-            "user": self.user,
-            "status": self.status,
-            "run_id": self.run_id,
-            "earlier": self.earlier,
-            "counts": _counts_json(self.counts),
-            "written": self.written,
-            "warnings": list(self.warnings),
-            "message": self.message,
-        }
+        return user_json(
+            self, status=self.status, run_id=self.run_id, earlier=self.earlier,
+            written=self.written, message=self.message,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """A team run after a force: its batch id and every user's part, in order."""
+    """A team run after a force: its batch id and every user's part, in order.
+
+    ``BatchPartError.result`` is one of these when a part failed (``complete`` False).
+    """
 
     batch_id: str
+    #: The X3 user who forced (FUNSYD6).
     operator: str
     now: dt.datetime
+    #: Every user's part, in user order (refused, failed and pending ones too).
     parts: tuple[UserPart, ...]
+    #: False when a part failed: the users after it are still pending.
     complete: bool
 
     @property
@@ -192,3 +211,92 @@ class BatchUndo:
             ],
             "total": {"restored": self.restored, "kept": self.kept},
         }
+
+
+def shown_types(selected: Iterable[str], counts: Sequence[Counts]) -> list[str]:
+    """The object types worth a row: those selected, and any with a count."""
+    wanted = {str(t) for t in selected}
+    for c in counts:
+        wanted |= {t for t, by in c.items() if any(by.values())}
+    return [str(t) for t in OBJECT_TYPES if str(t) in wanted]
+
+
+def count_cells(
+    rows: Sequence[CountsRow], types: list[str]
+) -> tuple[bool, list[list[object]]]:
+    """(with an out-of-phase column, the cells): a row per user × type, its counts
+    per outcome and, when any row has them, its out-of-phase records."""
+    with_oop = any(oop is not None for _, _, oop in rows)
+    cells: list[list[object]] = []
+    for user, counts, oop in rows:
+        for typ in types:
+            by = counts.get(typ, {})
+            row: list[object] = [user, typ] + [int(by.get(str(o), 0)) for o in OUTCOMES]
+            if with_oop:
+                row.append(int((oop or {}).get(typ, 0)))
+            cells.append(row)
+    return with_oop, cells
+
+
+def user_counts_table(rows: Sequence[CountsRow], types: list[str]) -> list[str]:
+    """Counts per user × type × outcome (and out of phase when given), as text."""
+    with_oop, cells = count_cells(rows, types)
+    cols = [Column("user", 8, "<"), Column("type", 4, "<")]
+    cols += [Column(str(o), present.TABLE_WIDTHS[str(o)]) for o in OUTCOMES]
+    if with_oop:
+        cols.append(Column(present.OUT_OF_PHASE, len(present.OUT_OF_PHASE) + 2))
+    return present.text_table(cols, cells, sep="  ")
+
+
+def preview_lines(res: BatchPreview) -> list[str]:
+    """The text of a team preview: per user and type, the total, the refusals."""
+    types = shown_types(res.criteria.object_types, [u.counts for u in res.users])
+    lines = [
+        f"Team preview for {len(res.users)} user(s) (operator {res.operator}), "
+        f"clock {res.now.isoformat()}"
+    ]
+    lines += user_counts_table(res.count_rows(), types)
+    selected = sum(sum(by.values()) for by in res.counts.values())
+    lines.append(f"Selected: {n(selected)}   to write (R): {n(res.to_write)}")
+    lines += [f"Refused {user}: {why}" for user, why in res.refused]
+    lines += [f"Warning ({u.user}): {w}" for u in res.users for w in u.warnings]
+    return lines
+
+
+def part_line(part: UserPart) -> list[object]:
+    """A part as a row of the force table."""
+    earlier = " (earlier)" if part.earlier else ""
+    return [part.user, f"{part.status}{earlier}", part.run_id or "-", part.written]
+
+
+def force_lines(res: BatchResult) -> list[str]:
+    """The text of a team force: one row per user, the counts, refusals, failure."""
+    done = [p for p in res.parts if p.run_id]
+    lines = [
+        f"Team run {res.batch_id}: {n(res.written)} record(s) marked R for "
+        f"{len([p for p in done if not p.earlier])} user(s)."
+    ]
+    rows = [part_line(p) for p in res.parts]
+    lines += user_table(
+        [("status", 8, "<"), ("run", 32, "<"), ("written", 9, ">")], rows
+    )
+    if done:
+        types = shown_types((), [p.counts for p in done])
+        lines += user_counts_table([(p.user, p.counts, None) for p in done], types)
+    for p in res.parts:
+        if p.status in (PartStatus.REFUSED, PartStatus.FAILED):
+            lines.append(f"{p.status.title()} {p.user}: {p.message}")
+    lines += [f"Warning ({p.user}): {w}" for p in done for w in p.warnings]
+    return lines
+
+
+#: A column of a per-user table: header, minimum width, alignment.
+ColumnSpec = tuple[str, int, Literal["<", ">"]]
+
+
+def user_table(
+    columns: Sequence[ColumnSpec], rows: Sequence[Sequence[object]]
+) -> list[str]:
+    """A text table whose first column is the user, then ``columns``."""
+    cols = [Column("user", 8, "<"), *(Column(*c) for c in columns)]
+    return present.text_table(cols, rows, sep="  ")

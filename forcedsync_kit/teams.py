@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import context
+from . import context, tables
 from . import schema as s
 from .criteria import Criteria
 from .errors import CriteriaError, UserResolutionError
@@ -128,3 +128,18 @@ def nothing_left(refused: dict[str, str]) -> UserResolutionError:
         ",".join(refused),
         f"No user of the team can be forced ({reasons}).",
     )
+
+
+def setup_users(conn: Connection) -> list[tuple[str, str]]:
+    """``(code, name)`` of every user that has an Outlook synchronization setup
+    (SYNCPAR), in code order: the users a team run can be for (the dashboard's
+    picker)."""
+    tb = tables.of(conn)
+    u, p = tb.autilis, tb.syncpar
+    stmt = (
+        sa.select(u.c.codusr, tb.value(u.c.nomusr))
+        .select_from(u.join(p, p.c.sypusr == u.c.codusr))
+        .distinct()
+        .order_by(u.c.codusr)
+    )
+    return [(str(code), str(name or "")) for code, name in conn.execute(stmt)]

@@ -42,7 +42,7 @@ def _tasks(app: App) -> None:
 
 def test_form_has_every_parameter_labelled_in_words() -> None:
     form = CriteriaForm()
-    team = {f.name for f in FIELDS if f.team}  # team runs: CLI and API only
+    team = {f.name for f in FIELDS if f.team}  # team runs: the picker (ui.team)
     assert set(form.fields) == {p.upper() for p in fsk.PARAMETERS} - team
     assert [title for title, _ in LAYOUT] == [
         "General",

@@ -29,6 +29,10 @@ def _committed_run(output_dir: str) -> None:
         return
     if isinstance(summary, dict) and summary.get("run_id"):
         mark_written(f"run {summary['run_id']} was committed")
+    elif (
+        isinstance(summary, dict) and summary.get("batch_id") and summary.get("written")
+    ):
+        mark_written(f"team run {summary['batch_id']} was partly committed")
 
 
 @click.command(context_settings=CONTEXT)
@@ -81,12 +85,15 @@ def job(
         _committed_run(output_dir)
         raise
     s = out.summary
-    click.echo(
-        f"Run {s['run_id']}: {present.number(s['written'])} record(s) marked R."
-        if s["commit"]
-        else f"Preview only: {present.number(s['to_write'])} record(s) would be "
-        f"marked R."
-    )
+    if s.get("team"):
+        click.echo(jobs.team_headline(s))
+    else:
+        click.echo(
+            f"Run {s['run_id']}: {present.number(s['written'])} record(s) marked R."
+            if s["commit"]
+            else f"Preview only: {present.number(s['to_write'])} record(s) would be "
+            f"marked R."
+        )
     files = (
         ("Notebook", out.notebook),
         ("Summary", out.summary_file),

@@ -6,7 +6,9 @@ in its papermill ``parameters`` cell and calls two functions of this package:
 ``notebook_params`` collects the criteria from the notebook's namespace (refusing
 unknown upper-case names, as papermill only warns about them) and ``run_job`` previews
 or forces, then writes ``summary.json`` and, with FLGTRCDET, the detailed log into the
-output directory. ``execute_job`` runs that notebook with papermill for the CLI.
+output directory; criteria with a team selector (USERS...) run as a team run
+(``job.team``: one part per user through ``batch``, ``summary.json`` per user and in
+total). ``execute_job`` runs that notebook with papermill for the CLI.
 
 Nothing here prints; failures are ``ForcedSyncError``s carrying one-line messages.
 """
@@ -26,6 +28,7 @@ from .execute import JobOutput, execute_job
 from .parameters import job_parameters, notebook_params
 from .result import JobResult
 from .run import run_job
+from .team import team_headline
 
 __all__ = [
     "JOB_NOTEBOOK",
@@ -41,4 +44,5 @@ __all__ = [
     "job_parameters",
     "notebook_params",
     "run_job",
+    "team_headline",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import present
 from ..results import ForceResult, PreviewResult, RecordRow
+from .team import TeamResult, team_lines
 
 #: The Markdown table of records (header and rule).
 _MD_HEAD = "| type | key | outcome | out of phase | reasons |\n|---|---|---|---|---|\n"
@@ -20,13 +21,14 @@ class JobResult:
 
     Attributes:
         summary: the content of ``summary.json``.
-        result: the library's preview or force result.
+        result: the library's preview or force result (a team run's batch preview
+            or batch result).
         records: the first records of the selection (preview) or of the run.
         files: the files written into the output directory.
     """
 
     summary: Mapping[str, Any]
-    result: PreviewResult | ForceResult
+    result: PreviewResult | ForceResult | TeamResult
     records: tuple[RecordRow, ...] = ()
     files: tuple[Path, ...] = field(default_factory=tuple)
 
@@ -37,6 +39,12 @@ class JobResult:
         return str(value) if value else None
 
     @property
+    def batch_id(self) -> str | None:
+        """A team run's batch id; None for a preview or a single-user run."""
+        value = self.summary.get("batch_id")
+        return str(value) if value else None
+
+    @property
     def committed(self) -> bool:
         """True when the job forced records (COMMIT), False for a preview."""
         return bool(self.summary.get("commit"))
@@ -44,6 +52,8 @@ class JobResult:
     def lines(self) -> list[str]:
         """The summary as plain text lines (counts table, warnings, files)."""
         s = self.summary
+        if s.get("team") and not isinstance(self.result, PreviewResult | ForceResult):
+            return team_lines(self.result) + [f"File: {p}" for p in self.files]
         if self.committed:
             head = (
                 f"Run {s['run_id']}: {present.number(s['written'])} record(s) marked R."

@@ -15,12 +15,13 @@ from sqlalchemy.engine import Engine
 from .. import db, marking, present, runlog
 from .. import token as preview_token
 from ..criteria import Criteria
-from ..errors import CriteriaError, ForcedSyncError
+from ..errors import BatchPartError, CriteriaError, ForcedSyncError
 from ..export import write_export
 from ..fields import parse_bool
 from ..results import ForceResult, PreviewResult, RecordRow
 from ..snapshot import open_snapshot
 from ..states import JobStatus
+from ..teamresults import BatchPreview, BatchResult
 from .common import (
     PREVIEW_LOG_FILE,
     PREVIEW_LOG_LIMIT,
@@ -29,6 +30,7 @@ from .common import (
     text_or_none,
 )
 from .result import JobResult
+from .team import TeamResult, check_team_job, run_team, team_failed, team_summary
 
 
 def summary(
@@ -105,12 +107,16 @@ def preview_log(res: PreviewResult, path: Path) -> None:
 class _Done:
     """What one step of the job produced (the result is set once the run ends)."""
 
-    result: PreviewResult | ForceResult | None = None
+    result: PreviewResult | ForceResult | TeamResult | None = None
     records: tuple[RecordRow, ...] = ()
     log: Path | None = None
     export: str | None = None
     export_file: Path | None = None
     token: str | None = None
+    commit: bool = False
+    criteria: Criteria | None = None
+    #: A team run's logs (one per forced user, or the preview log).
+    logs: tuple[Path, ...] = ()
 
 
 #: The export formats of ``EXPORT`` and the file each one writes.
@@ -182,6 +188,15 @@ def _preview(
         preview_log(res, done.log)
 
 
+def _team(
+    engine: Engine, criteria: Criteria, out: Path | None, done: _Done, **who: Any
+) -> None:
+    """A team run (USERS...): every user's part through ``batch``."""
+    check_team_job(done.export, done.token)
+    done.result, logs = run_team(engine, criteria, out, commit=done.commit, **who)
+    done.logs = tuple(logs)
+
+
 def run_job(
     params: Mapping[str, Any],
     *,
@@ -222,31 +237,39 @@ def run_job(
         out.mkdir(parents=True, exist_ok=True)
     done = _Done(token=text_or_none(expect))
     try:
-        do_commit = parse_bool("COMMIT", commit)
+        done.commit = do_commit = parse_bool("COMMIT", commit)
         done.export = export_choice(export, out)
-        criteria = Criteria.from_params(
+        done.criteria = criteria = Criteria.from_params(
             {k: v for k, v in params.items() if v is not None}
         )
         engine = db.connect(text_or_none(db_url))
         clock = now if isinstance(now, dt.datetime) else text_or_none(now)
-        step = _force if do_commit else _preview
+        step = _team if criteria.team else _force if do_commit else _preview
         step(engine, criteria, out, done, operator=text_or_none(operator), now=clock)
         info = _finish(done, out, commit=do_commit, url=db.masked(engine.url))
     except Exception as exc:
         if out is not None:
-            write_json(out / SUMMARY_FILE, failed(exc, commit, done.result))
+            write_json(out / SUMMARY_FILE, failed(exc, commit, done))
         raise
     assert done.result is not None
     files = [] if out is None else [out / SUMMARY_FILE]
     files += [p for p in (done.log, done.export_file) if p is not None]
+    files += done.logs
     return JobResult(info, done.result, done.records, tuple(files))
 
 
 def _finish(done: _Done, out: Path | None, *, commit: bool, url: str) -> dict[str, Any]:
     """The job's summary (with its token and export), written to ``out``."""
     assert done.result is not None
-    log = done.log.name if done.log else None
-    info = summary(done.result, commit=commit, url=url, log=log)
+    if isinstance(done.result, BatchPreview | BatchResult):
+        assert done.criteria is not None
+        info = team_summary(
+            done.result, done.criteria, commit=commit, logs=list(done.logs)
+        )
+        info.update(database=url, **environment())
+    else:
+        log = done.log.name if done.log else None
+        info = summary(done.result, commit=commit, url=url, log=log)
     info["token"] = done.token
     info["export"] = done.export_file.name if done.export_file else None
     if out is not None:
@@ -254,10 +277,13 @@ def _finish(done: _Done, out: Path | None, *, commit: bool, url: str) -> dict[st
     return info
 
 
-def failed(
-    exc: Exception, commit: object, res: PreviewResult | ForceResult | None
-) -> dict[str, Any]:
-    """The summary of a failed job; a run committed before the failure is named."""
+def failed(exc: Exception, commit: object, done: _Done) -> dict[str, Any]:
+    """The summary of a failed job; a run committed before the failure is named.
+
+    A team run whose part failed keeps every user's state (``users``, ``failed``)
+    and what the parts before it wrote.
+    """
+    res = done.result
     message = (
         str(exc)
         if isinstance(exc, ForcedSyncError)
@@ -268,11 +294,16 @@ def failed(
     except CriteriaError:
         flag = False
     forced = res if isinstance(res, ForceResult) else None
-    return {
+    info: dict[str, Any] = {
         "status": JobStatus.FAILED,
         "commit": flag,
         "run_id": forced.run_id if forced else None,
         "written": forced.written if forced else 0,
+    }
+    if isinstance(exc, BatchPartError) and done.criteria is not None:
+        info.update(team_failed(exc, done.criteria) or {})
+    return {
+        **info,
         "error": message,
         "error_type": type(exc).__name__,
         **environment(),

@@ -26,6 +26,7 @@ from .grid import PreviewGrid
 from .overview import OverviewPanel
 from .runs import RunsPanel
 from .sync import SyncPanel
+from .team import TeamPanel
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ class App(Part):
             on_done=lambda _: self._stale(),
             log=self.log,
         )
+        self.team = self._team_panel()
         self.previewed: fsk.Criteria | None = None
         self._buttons = [self.preview_button]
         self.preview_button.on_click(self.guard(lambda _: self.run_preview()))
@@ -115,15 +117,27 @@ class App(Part):
         self._last_page: tuple[tuple[str | None, str | None, bool], Page] | None = None
         self.download = DownloadPanel(self._export, SessionFiles(), log=self.log)
 
+    def _team_panel(self) -> TeamPanel:
+        """Team runs: the users picker; with users picked, the batch preview/force."""
+        team = TeamPanel(
+            self.api, self.form.params, self.form.show_error, on_clear=self._no_preview,
+            single_user=[self.grid.root, self.download.root, self.commit.root],
+            on_done=lambda _: self._stale(), log=self.log,
+        )  # fmt: skip
+        team.picker.on_change(self.guard(self._form_changed))
+        return team
+
     def _tabs(self) -> w.Tab:
         """The four tabs: force (form, preview, commit), runs, overview, sync."""
         force_tab = w.VBox(
             [
                 self.form.root,
+                self.team.picker.root,
                 w.HBox([self.preview_button, self.status]),
                 self.grid.root,
                 self.download.root,
                 self.commit.root,
+                self.team.root,
             ]
         )
         tabs = w.Tab(
@@ -139,6 +153,8 @@ class App(Part):
     def run_preview(self) -> None:
         """Preview the form's criteria: counts, chart, first page of records."""
         self.status.value = ""
+        if self.team.run_preview(self.preview_button):  # users picked: a team run
+            return
         try:
             criteria = self.form.criteria()
         except fsk.CriteriaError as exc:
@@ -271,6 +287,11 @@ class App(Part):
         if not same:
             self.close_snapshot()
         self.commit.set_preview(self.commit.preview or self.grid.result, same)
+        self.team.form_changed()
+
+    def _no_preview(self) -> None:
+        self.close_snapshot()
+        self._show(None, None)
 
     # -- after a commit or an undo -----------------------------------------------------
 
@@ -297,6 +318,7 @@ class App(Part):
         self.close_snapshot()
         self.download.files.remove()
         parts = (self.form, self.grid, self.commit, self.runs, self.overview, self.sync)
+        self.team.close()
         for part in parts:
             part.close()
         super().close()

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from .. import context, db, identity, lookup, outlook
+from .. import batch, context, db, identity, lookup, outlook, teams
 from ..snapshot import Snapshot, open_snapshot
+from ..teamresults import BatchPreview, BatchResult
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,34 @@ class Api:
             now=self.now,
             progress=progress,
             expect=expect,
+        )
+
+    # -- team runs (USERS...) ----------------------------------------------------------
+
+    def setup_users(self) -> list[tuple[str, str]]:
+        """``(code, name)`` of the users a team run can be for (a SYNCPAR setup)."""
+        with db.reading(self.engine) as conn:
+            return teams.setup_users(conn)
+
+    def preview_batch(self, criteria: fsk.Criteria) -> BatchPreview:
+        """A team preview: counts per user, type and outcome, and the refusals."""
+        return batch.preview_batch(
+            self.engine, criteria, operator=self.login or None, now=self.now
+        )
+
+    def force_batch(
+        self,
+        criteria: fsk.Criteria,
+        progress: Callable[[str, float], None] | None,
+        now: dt.datetime | None = None,
+    ) -> BatchResult:
+        """Force a team run, each user's part in its own transaction."""
+        return batch.force_batch(
+            self.engine,
+            criteria,
+            operator=self.login or None,
+            now=now or self.now,
+            progress=progress,
         )
 
     def undo(self, run_id: str) -> fsk.UndoResult:

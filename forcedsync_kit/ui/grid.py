@@ -196,8 +196,12 @@ class PreviewGrid(Part):
             f"<div style='color:#8a6d00'>&#9888; {esc(n)}</div>" for n in notes
         )
 
+    def frame(self, result: PreviewResult) -> pd.DataFrame:
+        """The page's records as the grid shows them (a team grid adds a user)."""
+        return records_frame(result)
+
     def _render_page(self, result: PreviewResult) -> None:
-        self.grid.data = records_frame(result)
+        self.grid.data = self.frame(result)
         self.page_box.max = result.pages
         self.page_box.value = result.page
         first = (result.page - 1) * result.page_size + 1 if result.total else 0

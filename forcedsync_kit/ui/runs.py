@@ -161,7 +161,11 @@ class RunsPanel(ReportingPart):
             self.history.value = history_html(self.runs)
             keep = self.picker.value
             options = [
-                (f"{_when(r)}  {r.kind}  {r.user or ''}  {r.run_id}", r.run_id)
+                (
+                    f"{_when(r)}  {r.kind}  {r.user or ''}  {r.run_id}"
+                    + (f"  (team run {r.batch_id})" if r.batch_id else ""),
+                    r.run_id,
+                )
                 for r in self.runs
             ]
             self.picker.options = options
@@ -200,6 +204,12 @@ class RunsPanel(ReportingPart):
             link = f" Undone by run {esc(info.undo_run_id)}."
         if info.target_run_id:
             link = f" Undoes run {esc(info.target_run_id)}."
+        # get_run has no batch id: the history row of the run has it
+        batch = next((r.batch_id for r in self.runs if r.run_id == run_id), None)
+        if batch:
+            link += (
+                f" Part of team run <span class='fsk-detail-batch'>{esc(batch)}</span>."
+            )
         self.detail.value = (
             f"<div><b>{esc(info.kind)} run <span class='fsk-detail-id'>"
             f"{esc(info.run_id)}</span></b> by {esc(info.operator)} for user "
