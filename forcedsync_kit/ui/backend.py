@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -104,6 +105,10 @@ class Api:
 
     # -- marking -----------------------------------------------------------------------
 
+    def acting(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Who acts and when: the session's person; the given, fixed or real clock."""
+        return {"operator": self.login or None, "now": now or self.now}
+
     def preview(
         self,
         criteria: fsk.Criteria,
@@ -118,8 +123,7 @@ class Api:
         return fsk.preview(
             self.engine,
             criteria,
-            operator=self.login or None,
-            now=now or self.now,
+            **self.acting(now),
             page=page,
             page_size=self.page_size,
             object_type=object_type,
@@ -141,12 +145,7 @@ class Api:
     ) -> fsk.ForceResult:
         """Commit a run; with ``expect`` (a preview token) only if nothing changed."""
         return fsk.force(
-            self.engine,
-            criteria,
-            operator=self.login or None,
-            now=self.now,
-            progress=progress,
-            expect=expect,
+            self.engine, criteria, **self.acting(), progress=progress, expect=expect
         )
 
     # -- team runs (USERS...) ----------------------------------------------------------
@@ -170,11 +169,7 @@ class Api:
     ) -> BatchResult:
         """Force a team run, each user's part in its own transaction."""
         return batch.force_batch(
-            self.engine,
-            criteria,
-            operator=self.login or None,
-            now=now or self.now,
-            progress=progress,
+            self.engine, criteria, **self.acting(now), progress=progress
         )
 
     def undo(self, run_id: str) -> fsk.UndoResult:
