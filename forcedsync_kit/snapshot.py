@@ -23,14 +23,13 @@ from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import BackendError, CriteriaError
-from .marking.plan import Plan, make_plan
+from .marking.plan import MAX_PAGE_SIZE, Plan, check_filter, check_page, make_plan
 from .results import PreviewResult, RecordRow, empty_counts
 from .selection import record_row
 
 logger = logging.getLogger(__name__)
 
-#: Largest page a snapshot returns (as ``preview``).
-MAX_PAGE_SIZE = 10_000
+__all__ = ["MAX_PAGE_SIZE", "Page", "Snapshot", "open_snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,43 +51,33 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
-def _check_int(name: str, value: object, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+def _check_cursor(after: object) -> int:
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
         raise CriteriaError(
-            name, value, f"{name}={value!r} must be a whole number from {lo} to {hi}."
+            "after", after, f"after={after!r} must be a whole number >= 0."
         )
-    return value
-
-
-def _check_choice(name: str, value: str | None, allowed: tuple[Any, ...]) -> str | None:
-    if value is None or value == "":
-        return None
-    text = str(value).strip()
-    if text not in {str(a) for a in allowed}:
-        raise CriteriaError(
-            name,
-            value,
-            f"{name}={value!r} is not one of {', '.join(str(a) for a in allowed)}.",
-        )
-    return text
+    return after
 
 
 class Snapshot:
     """The classified selection of one preview, held in a temporary table."""
 
     def __init__(
-        self, conn: Connection, stack: contextlib.ExitStack, criteria: Criteria, p: Plan
+        self,
+        store: tuple[Connection, sa.Table],
+        stack: contextlib.ExitStack,
+        criteria: Criteria,
+        p: Plan,
     ) -> None:
         self.criteria = criteria
         self.context = p.ctx
         self.now = p.now
         self.warnings = p.warnings
         self.skipped_types = p.skipped
+        conn, self._table = store
         self._conn = conn
         self._stack = stack
-        self._table = snapstore.snapshot_table()
         self._filters: dict[tuple[str | None, bool], sa.Table] = {}
-        snapstore.create(conn, self._table, p.classified)
         self._grouped = snapstore.grouped_counts(conn, self._table)
         self._types = list(dict.fromkeys(t for t, _, _, _ in self._grouped))
         self.counts: dict[str, dict[str, int]] = empty_counts()
@@ -110,9 +99,10 @@ class Snapshot:
         try:
             if self._conn.in_transaction():  # a caller's unfinished read
                 self._conn.rollback()
-            for pos in self._filters.values():
-                snapstore.drop(self._conn, pos)
-            snapstore.drop(self._conn, self._table)
+            if not snapstore.is_described(self._table):  # DuckDB: memory freed
+                for pos in self._filters.values():
+                    snapstore.drop(self._conn, pos)
+                snapstore.drop(self._conn, self._table)
         finally:
             self._stack.close()
 
@@ -154,8 +144,8 @@ class Snapshot:
         only_oop: bool = False,
     ) -> int:
         """Records that pass the page filters (no database access)."""
-        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
-        fout = _check_choice("outcome", outcome, OUTCOMES)
+        ftype = check_filter("object_type", object_type, OBJECT_TYPES)
+        fout = check_filter("outcome", outcome, OUTCOMES)
         return sum(
             n
             for t, o, f, n in self._grouped
@@ -215,13 +205,12 @@ class Snapshot:
         Raises:
             CriteriaError: a bad number, size, cursor or filter value.
         """
-        _check_int("page_size", size, 1, MAX_PAGE_SIZE)
-        _check_int("page", number, 1, 2**62)
-        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
-        fout = _check_choice("outcome", outcome, OUTCOMES)
+        check_page(number, size)
+        ftype = check_filter("object_type", object_type, OBJECT_TYPES)
+        fout = check_filter("outcome", outcome, OUTCOMES)
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
         if after is not None:
-            _check_int("after", after, 0, 2**62)
+            _check_cursor(after)
             if ftype:
                 types: list[str] | None = [ftype]
             elif fout is None and not only_oop:  # r_all after..after+size: exact
@@ -292,12 +281,21 @@ def open_snapshot(
         BackendError: the database cannot be used.
     """
     clock = parse_clock(now)
-    stack = contextlib.ExitStack()
+    held = contextlib.ExitStack()  # what the snapshot holds until it closes
     try:
-        conn = stack.enter_context(db.reading(engine))
-        with conn.begin():
-            p = make_plan(conn, criteria, operator, clock)
-        return Snapshot(conn, stack, criteria, p)
+        with contextlib.ExitStack() as opening:
+            conn = opening.enter_context(db.reading(engine))
+            with conn.begin():
+                p = make_plan(conn, criteria, operator, clock)
+            if conn.dialect.name == "duckdb":  # the file is released on leaving
+                store = held.enter_context(
+                    snapstore.memory_store(conn, p.classified, p.active)
+                )
+            else:  # PostgreSQL: a temporary table on the held connection
+                store = (conn, snapstore.snapshot_table())
+                snapstore.create(conn, store[1], p.classified)
+                held.enter_context(opening.pop_all())
+        return Snapshot(store, held, criteria, p)
     except BaseException:
-        stack.close()
+        held.close()
         raise

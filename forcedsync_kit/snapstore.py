@@ -1,29 +1,48 @@
-"""Storage of a preview snapshot: one session-held temporary table per snapshot.
+"""Storage of a preview snapshot: one table of the classified selection per snapshot.
 
-The classified selection is written once into a TEMPORARY table on a connection the
-snapshot holds (DuckDB and PostgreSQL alike; the measurements behind the choice are in
-docs/decisions.md, "Preview snapshot"), each row numbered ``r_all`` in the preview's
-order (SYDTYP, SYDKEY). A page filter (outcome, out of phase) gets its own small table
-of positions on its first page. Page N of any filter is thus a range of positions (no
-OFFSET scan, whatever the page); only the page's records are joined to their
-description, date and rep.
+PostgreSQL: a TEMPORARY table on a connection the snapshot holds; only a page's
+records are joined to their description, date and rep. DuckDB: a table in a private
+in-memory DuckDB (``memory_store``), described whole when the snapshot opens, so the
+database file is released right after and other processes (the CLI, a sync, another
+kernel) can use it while the snapshot pages (docs/decisions.md, "Preview snapshot").
+Either way each row is numbered ``r_all`` in the preview's order (SYDTYP, SYDKEY), and
+a page filter (outcome, out of phase) gets its own small table of positions on its
+first page. Page N of any filter is thus a range of positions (no OFFSET scan).
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 
 from . import tables
 from .selection import describe
 
+#: Columns a described store adds (what ``describe`` computes per page otherwise).
+DESCRIBED = ("descr", "recdate", "rep")
 
-def snapshot_table(name: str | None = None) -> sa.Table:
-    """A new TEMPORARY table definition (``fsysnap_<hex>``) in its own metadata."""
+
+def snapshot_table(
+    name: str | None = None, *, described: bool = False, temporary: bool = True
+) -> sa.Table:
+    """A new table definition (``fsysnap_<hex>``) in its own metadata.
+
+    ``described``: with the page's display columns (description, date, rep) stored.
+    """
+    shown: list[sa.Column[Any]] = [
+        sa.Column("descr", sa.String),
+        sa.Column("recdate", sa.Date),
+        sa.Column("rep", sa.String),
+    ]
     return sa.Table(
         name or f"fsysnap_{uuid.uuid4().hex[:16]}",
         sa.MetaData(),
@@ -32,9 +51,15 @@ def snapshot_table(name: str | None = None) -> sa.Table:
         sa.Column("outcome", sa.String(10)),
         sa.Column("oop", sa.SmallInteger),
         sa.Column("reasons", sa.String),
+        *(shown if described else []),
         sa.Column("r_all", sa.BigInteger),
-        prefixes=["TEMPORARY"],
+        prefixes=["TEMPORARY"] if temporary else [],
     )
+
+
+def is_described(table: sa.Table) -> bool:
+    """True when the table stores description, date and rep."""
+    return "descr" in table.c
 
 
 def positions_table(snap: sa.Table, label: str) -> sa.Table:
@@ -55,19 +80,97 @@ def _index(conn: Connection, table: sa.Table, column: str) -> None:
         conn.execute(sa.text(f"ANALYZE {table.name}"))
 
 
+def numbered(classified: sa.Select[Any]) -> sa.Subquery:
+    """The classified rows with ``r_all``, their number in (SYDTYP, SYDKEY) order."""
+    cls = classified.subquery("cls")
+    order = (cls.c.sydtyp, cls.c.sydkey)
+    return sa.select(
+        cls, sa.func.row_number().over(order_by=order).label("r_all")
+    ).subquery("num")
+
+
 def create(conn: Connection, table: sa.Table, classified: sa.Select[Any]) -> None:
     """Create ``table`` on ``conn`` and fill it from ``classified``, in one transaction.
 
     ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY).
     """
-    cls = classified.subquery("cls")
-    order = (cls.c.sydtyp, cls.c.sydkey)
-    src = sa.select(cls, sa.func.row_number().over(order_by=order).label("r_all"))
     cols = [c.name for c in table.columns]
     with conn.begin():
         table.create(conn)
-        conn.execute(sa.insert(table).from_select(cols, src))
+        conn.execute(
+            sa.insert(table).from_select(cols, sa.select(numbered(classified)))
+        )
         _index(conn, table, "r_all")
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_scratch(
+    conn: Connection,
+    path: Path,
+    table: sa.Table,
+    classified: sa.Select[Any],
+    types: Sequence[str] | None,
+) -> None:
+    """DuckDB: the described, numbered selection into a new DuckDB file at ``path``.
+
+    The file is attached to the reading connection, so no row crosses Python; the
+    rows go in ``r_all`` order (zone maps then bound every page's scan).
+    """
+    num = numbered(classified)
+    src = describe(num, tables.of(conn), types).add_columns(num.c.r_all)
+    src = src.order_by(None).order_by(num.c.r_all)
+    target = table.to_metadata(sa.MetaData(), schema=table.name)
+    with conn.begin():
+        conn.exec_driver_sql(f"ATTACH {_quoted(path)} AS {table.name}")
+    try:
+        with conn.begin():
+            target.create(conn)
+            cols = [c.name for c in target.columns]
+            conn.execute(sa.insert(target).from_select(cols, src))
+    finally:
+        with conn.begin():
+            conn.exec_driver_sql(f"DETACH {table.name}")
+
+
+@contextlib.contextmanager
+def memory_store(
+    conn: Connection, classified: sa.Select[Any], types: Sequence[str] | None
+) -> Iterator[tuple[Connection, sa.Table]]:
+    """DuckDB: the described selection in a private in-memory DuckDB, held open.
+
+    Built through a scratch DuckDB file (removed before this yields): ``conn``, the
+    database file's connection, writes it; the in-memory database copies it whole.
+    The caller can then close ``conn``: pages, filters and the export read only the
+    yielded connection, closed (and its memory freed) on exit.
+    """
+    table = snapshot_table(described=True, temporary=False)
+    folder = Path(tempfile.mkdtemp(prefix="fsysnap_"))
+    engine = sa.create_engine("duckdb:///:memory:", poolclass=NullPool)
+    try:
+        scratch = folder / "snap.duckdb"
+        _write_scratch(conn, scratch, table, classified, types)
+        mem = engine.connect()
+        try:
+            with mem.begin():
+                mem.exec_driver_sql(f"ATTACH {_quoted(scratch)} AS src (READ_ONLY)")
+                mem.exec_driver_sql(
+                    f"CREATE TABLE {table.name} AS SELECT * FROM src.{table.name}"
+                )
+            with mem.begin():
+                mem.exec_driver_sql("DETACH src")
+        except BaseException:
+            mem.close()
+            raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield mem, table
+    finally:
+        mem.close()
+        engine.dispose()
 
 
 def _filter(table: sa.Table, outcome: str | None, only_oop: bool) -> list[Any]:
@@ -85,9 +188,11 @@ def create_positions(
 ) -> None:
     """Number the records of one filter (built on its first page, then reused)."""
     c = snap.c
-    src = sa.select(
-        sa.func.row_number().over(order_by=c.r_all).label("r"), c.r_all
-    ).where(*_filter(snap, outcome, only_oop))
+    src = (
+        sa.select(sa.func.row_number().over(order_by=c.r_all).label("r"), c.r_all)
+        .where(*_filter(snap, outcome, only_oop))
+        .order_by(c.r_all)
+    )
     with conn.begin():
         pos.create(conn)
         conn.execute(sa.insert(pos).from_select(["r", "r_all"], src))
@@ -116,19 +221,23 @@ def grouped_counts(
 
 
 def _described(
-    conn: Connection, page: sa.Select[Any], types: Sequence[str] | None
+    conn: Connection,
+    table: sa.Table,
+    page: sa.Select[Any],
+    types: Sequence[str] | None,
 ) -> list[Any]:
     """The page's rows with description, date and rep (and ``r_all``), in order.
 
-    ``types``: the object types the page can hold; only their tables are joined.
+    ``types``: the object types the page can hold; only their tables are joined. A
+    described store (DuckDB) holds them already: its rows are read as they are.
     """
-    pg = page.subquery("pg")
+    if is_described(table):
+        stmt = page.order_by(None).order_by(table.c.r_all)
+    else:
+        pg = page.subquery("pg")
+        stmt = describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
     with conn.begin():
-        return list(
-            conn.execute(
-                describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
-            ).all()
-        )
+        return list(conn.execute(stmt).all())
 
 
 def page_rows(
@@ -146,7 +255,7 @@ def page_rows(
     else:
         keys = sa.select(pos.c.r_all).where(pos.c.r >= first, pos.c.r <= last)
         page = sa.select(table).where(c.r_all.in_(keys))
-    return _described(conn, page, types)
+    return _described(conn, table, page, types)
 
 
 def rows_after(
@@ -166,11 +275,12 @@ def rows_after(
     if object_type is not None:
         conds.append(c.sydtyp == object_type)
     page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
-    if types is None or len(types) > 1:  # the page's own types: join only theirs
+    if not is_described(table) and (types is None or len(types) > 1):
+        # the page's own types: join only theirs
         found = sa.select(sa.distinct(page.subquery("k").c.sydtyp))
         with conn.begin():
             types = [str(t) for t in conn.execute(found).scalars()]
-    return _described(conn, page, types)
+    return _described(conn, table, page, types)
 
 
 def export_select(
@@ -186,7 +296,7 @@ def export_select(
     PostgreSQL printing booleans as t/f); else a BOOLEAN (Parquet).
     """
     src = sa.select(table).subquery("snap")
-    c = describe(src, tb).order_by(None).subquery("d")
+    c = src if is_described(table) else describe(src, tb).order_by(None).subquery("d")
     yes, no = ("true", "false") if text else (True, False)
     reasons = sa.func.replace(sa.func.ltrim(c.c.reasons, reason_sep), reason_sep, "; ")
     return sa.select(
