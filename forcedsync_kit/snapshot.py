@@ -1,10 +1,15 @@
 """A preview held open: the selection classified once, then counted and paged cheaply.
 
-``open_snapshot`` resolves and checks the context (SPEC §4.1-4.3), classifies the
-selection (§4.4, §5) and describes it into a session-held table (``snapstore``); the
-counts, every page and the export then read that table only, never the X3 tables
-again. Page N of a snapshot is page N of ``preview`` with the same filters.
-Use it as a context manager, or call ``close()``: it holds a database connection.
+``open_snapshot`` resolves and checks the context (SPEC §4.1-4.3) and classifies the
+selection (§4.4, §5) into a temporary table (``snapstore``); the counts, every page and
+the export then read that table only, never the X3 tables again. Page N of a snapshot
+is page N of ``preview`` with the same filters.
+
+On DuckDB a connection holds the database file against every other process, so right
+after the open a background thread moves the table, described, into a private
+in-memory DuckDB and closes the file's connection (``Snapshot.released``); pages asked
+meanwhile wait for it. On PostgreSQL the temporary table stays on a held connection.
+Use it as a context manager, or call ``close()``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +67,7 @@ def _check_cursor(after: object) -> int:
 
 
 class Snapshot:
-    """The classified selection of one preview, held in a temporary table."""
+    """The classified selection of one preview, held in a table of its own."""
 
     def __init__(
         self,
@@ -74,11 +81,15 @@ class Snapshot:
         self.now = p.now
         self.warnings = p.warnings
         self.skipped_types = p.skipped
-        conn, self._table = store
-        self._conn = conn
+        self._conn, self._table = store
         self._stack = stack
         self._filters: dict[tuple[str | None, bool], sa.Table] = {}
-        self._grouped = snapstore.grouped_counts(conn, self._table)
+        self._lock = threading.RLock()  # one thread at a time on the store
+        self._moved = threading.Event()
+        self._moved.set()
+        self._move_pending = False
+        self._closing = False
+        self._grouped = snapstore.grouped_counts(self._conn, self._table)
         self._types = list(dict.fromkeys(t for t, _, _, _ in self._grouped))
         self.counts: dict[str, dict[str, int]] = empty_counts()
         self.out_of_phase: dict[str, int] = {str(t): 0 for t in OBJECT_TYPES}
@@ -87,24 +98,97 @@ class Snapshot:
             self.out_of_phase[typ] += n if flag else 0
 
     # --- lifetime -------------------------------------------------------------
+    def release_in_background(self) -> None:
+        """Move the table into a private in-memory DuckDB once the first page is out.
+
+        DuckDB only. The move starts in a thread after the first ``page`` (or on
+        ``released``) and takes the store's lock, so a page asked meanwhile waits
+        for it; afterwards the database file's connection is closed.
+        """
+        self._moved.clear()
+        self._move_pending = True
+
+    def _start_move(self) -> None:
+        if self._move_pending:
+            self._move_pending = False
+            threading.Thread(target=self._move, name="fsysnap-move").start()
+
+    @contextlib.contextmanager
+    def _moving_after(self) -> Iterator[None]:
+        """Start a pending move once the block (the first page) is done."""
+        try:
+            yield
+        finally:
+            self._start_move()
+
+    def _move(self) -> None:
+        try:
+            with self._lock:
+                if self._conn.closed:  # closed before the move began
+                    return
+                held = contextlib.ExitStack()
+                try:
+                    store = held.enter_context(
+                        snapstore.memory_store(self._conn, self._table, self._types)
+                    )
+                except Exception:  # closing, or failed: keep the file's connection
+                    if not self._closing:
+                        logger.warning("Snapshot kept on the database", exc_info=True)
+                    return
+                self._drop_tables()
+                old, self._stack = self._stack, held
+                self._conn, self._table = store
+                self._filters = {}
+                old.close()  # the database file is released here
+        finally:
+            self._moved.set()
+
+    def released(self, timeout: float | None = None) -> bool:
+        """Wait (up to ``timeout`` s) for the move; True once no database is held.
+
+        On PostgreSQL (no move) this is False while the snapshot is open: its
+        temporary table lives on a held session, which blocks no other session.
+        """
+        with self._lock:
+            self._start_move()
+        self._moved.wait(timeout)
+        with self._lock:
+            return self._conn.closed or snapstore.is_described(self._table)
+
     @property
     def closed(self) -> bool:
         """True once ``close`` has run."""
         return self._conn.closed
 
+    def _drop_tables(self) -> None:
+        if self._conn.in_transaction():  # a caller's unfinished read
+            self._conn.rollback()
+        if not snapstore.is_described(self._table):  # in memory: freed on close
+            for pos in self._filters.values():
+                snapstore.drop(self._conn, pos)
+            snapstore.drop(self._conn, self._table)
+
     def close(self) -> None:
-        """Drop the table and release the connection (idempotent)."""
-        if self._conn.closed:
-            return
-        try:
-            if self._conn.in_transaction():  # a caller's unfinished read
-                self._conn.rollback()
-            if not snapstore.is_described(self._table):  # DuckDB: memory freed
-                for pos in self._filters.values():
-                    snapstore.drop(self._conn, pos)
-                snapstore.drop(self._conn, self._table)
-        finally:
-            self._stack.close()
+        """Drop the tables and release the connection (idempotent).
+
+        A move under way is interrupted (DuckDB stops its statement).
+        """
+        self._closing = True
+        if not self._moved.is_set() and not self._move_pending:
+            with contextlib.suppress(
+                Exception
+            ):  # no statement running: nothing to stop
+                self._conn.connection.driver_connection.interrupt()  # type: ignore[union-attr]
+        with self._lock:
+            if self._move_pending:  # never started: nothing to wait for
+                self._move_pending = False
+                self._moved.set()
+            if self._conn.closed:
+                return
+            try:
+                self._drop_tables()
+            finally:
+                self._stack.close()
 
     def __enter__(self) -> Snapshot:
         return self
@@ -121,14 +205,24 @@ class Snapshot:
             raise BackendError("This preview snapshot is closed: open a new one.")
         return self._conn
 
+    @contextlib.contextmanager
+    def store(self) -> Iterator[tuple[Connection, sa.Table]]:
+        """The store's connection and table, for this thread only while in the block.
+
+        Raises:
+            BackendError: the snapshot is closed.
+        """
+        with self._lock:
+            yield self._open_conn(), self._table
+
     @property
     def connection(self) -> Connection:
-        """The held connection (for ``export``); valid until ``close``."""
+        """The store's connection now (``store()`` also keeps a move out)."""
         return self._open_conn()
 
     @property
     def table(self) -> sa.Table:
-        """The snapshot's temporary table (columns: ``snapstore.snapshot_table``)."""
+        """The store's table now (columns: ``snapstore.snapshot_table``)."""
         return self._table
 
     # --- counts ---------------------------------------------------------------
@@ -209,31 +303,39 @@ class Snapshot:
         ftype = check_filter("object_type", object_type, OBJECT_TYPES)
         fout = check_filter("outcome", outcome, OUTCOMES)
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
-        if after is not None:
-            _check_cursor(after)
-            if ftype:
-                types: list[str] | None = [ftype]
-            elif fout is None and not only_oop:  # r_all after..after+size: exact
-                types = self._types_between(after + 1, after + size + 1, None, False)
-            else:  # found from the page's rows (snapstore.rows_after)
-                types = None
-            rows = snapstore.rows_after(
-                self._open_conn(), self._table, after, size + 1,
-                object_type=ftype, outcome=fout, only_oop=only_oop, types=types,
-            )  # fmt: skip
-            more = len(rows) > size
-            return self._page(rows[:size], number, size, total, more)
-        start = (number - 1) * size
-        if start >= total:
-            return Page((), number, size, total, None)
-        base = self._before(ftype, fout, only_oop) if ftype else 0
-        last = min(start + size, total)
-        pos = self._positions(fout, only_oop)
-        first, end = base + start + 1, base + last
-        types = self._types_between(first, end, fout, only_oop)
-        conn = self._open_conn()
-        rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
+        with self._lock, self._moving_after():
+            if after is not None:
+                rows = self._rows_after(
+                    _check_cursor(after), size, ftype, fout, only_oop
+                )
+                return self._page(rows[:size], number, size, total, len(rows) > size)
+            start = (number - 1) * size
+            if start >= total:
+                self._open_conn()
+                return Page((), number, size, total, None)
+            base = self._before(ftype, fout, only_oop) if ftype else 0
+            last = min(start + size, total)
+            pos = self._positions(fout, only_oop)
+            first, end = base + start + 1, base + last
+            types = self._types_between(first, end, fout, only_oop)
+            conn = self._open_conn()
+            rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
         return self._page(rows, number, size, total, last < total)
+
+    def _rows_after(
+        self, after: int, size: int, ftype: str | None, fout: str | None, oop: bool
+    ) -> list[Any]:
+        """Keyset: up to ``size + 1`` rows of the filter after ``r_all`` = ``after``."""
+        if ftype:
+            types: list[str] | None = [ftype]
+        elif fout is None and not oop:  # r_all after..after+size: exact
+            types = self._types_between(after + 1, after + size + 1, None, False)
+        else:  # found from the page's rows (snapstore.rows_after)
+            types = None
+        return snapstore.rows_after(
+            self._open_conn(), self._table, after, size + 1,
+            object_type=ftype, outcome=fout, only_oop=oop, types=types,
+        )  # fmt: skip
 
     @staticmethod
     def _page(rows: list[Any], number: int, size: int, total: int, more: bool) -> Page:
@@ -281,21 +383,17 @@ def open_snapshot(
         BackendError: the database cannot be used.
     """
     clock = parse_clock(now)
-    held = contextlib.ExitStack()  # what the snapshot holds until it closes
+    stack = contextlib.ExitStack()
     try:
-        with contextlib.ExitStack() as opening:
-            conn = opening.enter_context(db.reading(engine))
-            with conn.begin():
-                p = make_plan(conn, criteria, operator, clock)
-            if conn.dialect.name == "duckdb":  # the file is released on leaving
-                store = held.enter_context(
-                    snapstore.memory_store(conn, p.classified, p.active)
-                )
-            else:  # PostgreSQL: a temporary table on the held connection
-                store = (conn, snapstore.snapshot_table())
-                snapstore.create(conn, store[1], p.classified)
-                held.enter_context(opening.pop_all())
-        return Snapshot(store, held, criteria, p)
+        conn = stack.enter_context(db.reading(engine))
+        with conn.begin():
+            p = make_plan(conn, criteria, operator, clock)
+        table = snapstore.snapshot_table()
+        snapstore.create(conn, table, p.classified)
+        snap = Snapshot((conn, table), stack, criteria, p)
     except BaseException:
-        held.close()
+        stack.close()
         raise
+    if conn.dialect.name == "duckdb":
+        snap.release_in_background()
+    return snap

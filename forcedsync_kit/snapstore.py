@@ -13,6 +13,7 @@ first page. Page N of any filter is thus a range of positions (no OFFSET scan).
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import uuid
@@ -107,21 +108,30 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _scratch_dir() -> Path:
+    """A private folder for the scratch file: in RAM (/dev/shm) where there is one."""
+    shm = Path("/dev/shm")
+    where = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="fsysnap_", dir=where))
+
+
 def _write_scratch(
     conn: Connection,
     path: Path,
     table: sa.Table,
-    classified: sa.Select[Any],
+    source: sa.Table,
     types: Sequence[str] | None,
 ) -> None:
-    """DuckDB: the described, numbered selection into a new DuckDB file at ``path``.
+    """DuckDB: the snapshot's rows with their description, date and rep, into ``path``.
 
-    The file is attached to the reading connection, so no row crosses Python; the
-    rows go in ``r_all`` order (zone maps then bound every page's scan).
+    ``source``: the snapshot's numbered table on ``conn``. The new DuckDB file is
+    attached to that connection, so no row crosses Python; the rows go in ``r_all``
+    order (zone maps then bound every page's scan). ``types``: the object types
+    present; only their tables are joined.
     """
-    num = numbered(classified)
-    src = describe(num, tables.of(conn), types).add_columns(num.c.r_all)
-    src = src.order_by(None).order_by(num.c.r_all)
+    src = sa.select(source).subquery("num")
+    stmt = describe(src, tables.of(conn), types).add_columns(src.c.r_all)
+    stmt = stmt.order_by(None).order_by(src.c.r_all)
     target = table.to_metadata(sa.MetaData(), schema=table.name)
     with conn.begin():
         conn.exec_driver_sql(f"ATTACH {_quoted(path)} AS {table.name}")
@@ -129,7 +139,7 @@ def _write_scratch(
         with conn.begin():
             target.create(conn)
             cols = [c.name for c in target.columns]
-            conn.execute(sa.insert(target).from_select(cols, src))
+            conn.execute(sa.insert(target).from_select(cols, stmt))
     finally:
         with conn.begin():
             conn.exec_driver_sql(f"DETACH {table.name}")
@@ -137,9 +147,9 @@ def _write_scratch(
 
 @contextlib.contextmanager
 def memory_store(
-    conn: Connection, classified: sa.Select[Any], types: Sequence[str] | None
+    conn: Connection, source: sa.Table, types: Sequence[str] | None = None
 ) -> Iterator[tuple[Connection, sa.Table]]:
-    """DuckDB: the described selection in a private in-memory DuckDB, held open.
+    """DuckDB: ``source``, described, in a private in-memory DuckDB held open.
 
     Built through a scratch DuckDB file (removed before this yields): ``conn``, the
     database file's connection, writes it; the in-memory database copies it whole.
@@ -147,11 +157,11 @@ def memory_store(
     yielded connection, closed (and its memory freed) on exit.
     """
     table = snapshot_table(described=True, temporary=False)
-    folder = Path(tempfile.mkdtemp(prefix="fsysnap_"))
+    folder = _scratch_dir()
     engine = sa.create_engine("duckdb:///:memory:", poolclass=NullPool)
     try:
         scratch = folder / "snap.duckdb"
-        _write_scratch(conn, scratch, table, classified, types)
+        _write_scratch(conn, scratch, table, source, types)
         mem = engine.connect()
         try:
             with mem.begin():
@@ -308,4 +318,4 @@ def export_select(
         c.c.outcome.label("outcome"),
         sa.case((c.c.oop == 1, yes), else_=no).label("out_of_phase"),
         reasons.label("reasons"),
-    ).order_by(c.c.sydtyp, c.c.sydkey)
+    ).order_by(*([c.c.r_all] if is_described(table) else [c.c.sydtyp, c.c.sydkey]))

@@ -40,8 +40,6 @@ class Plan:
     classified: sa.Select[Any]
     warnings: tuple[str, ...]
     skipped: tuple[str, ...]
-    #: The object types the selection can hold (SPEC §4.3's active gates).
-    active: tuple[str, ...] = ()
 
 
 def make_plan(
@@ -76,12 +74,7 @@ def make_plan(
         tables=tb,
     )
     return Plan(
-        ctx,
-        now,
-        classified,
-        gates.warnings,
-        tuple(str(t) for t in gates.skipped),
-        tuple(str(t) for t in gates.active),
+        ctx, now, classified, gates.warnings, tuple(str(t) for t in gates.skipped)
     )
 
 
