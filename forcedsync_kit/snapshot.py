@@ -81,6 +81,7 @@ class Snapshot:
         self.now = p.now
         self.warnings = p.warnings
         self.skipped_types = p.skipped
+        self._plan = p
         self._conn, self._table = store
         self._stack = stack
         self._filters: dict[tuple[str | None, bool], sa.Table] = {}
@@ -345,42 +346,23 @@ class Snapshot:
 
     def result(self, page: Page) -> PreviewResult:
         """The ``PreviewResult`` of ``preview`` for this page (presenters reuse it)."""
-        return PreviewResult(
-            context=self.context,
-            criteria=self.criteria,
-            now=self.now,
-            counts=self.counts,
-            out_of_phase=self.out_of_phase,
-            warnings=self.warnings,
-            records=page.records,
-            total=page.total,
-            page=page.number,
-            page_size=page.size,
-            skipped_types=self.skipped_types,
-        )
+        counts = (self.counts, self.out_of_phase)
+        shown = (page.total, page.number, page.size)
+        return self._plan.preview_result(self.criteria, counts, page.records, shown)
+
+
+#: The run's clock as ``open_snapshot`` takes it (``clock.parse_clock``).
+When = dt.datetime | str | None
 
 
 def open_snapshot(
-    engine: Engine,
-    criteria: Criteria,
-    *,
-    operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    engine: Engine, criteria: Criteria, *, operator: str | None = None, now: When = None
 ) -> Snapshot:
-    """Classify the selection once into a session-held table; writes no X3 table.
+    """Classify the selection once into a table of its own; writes no X3 table.
 
-    Args:
-        engine: the database.
-        criteria: validated criteria.
-        operator: the connected user; default ``resolve_operator()``.
-        now: the run's clock (UTC); default the current time.
-
-    Returns:
-        An open ``Snapshot`` (close it, or use ``with``).
-
-    Raises:
-        UserResolutionError: a refusal of SPEC §4.2.
-        BackendError: the database cannot be used.
+    ``engine``, ``criteria``, ``operator`` and ``now`` are ``preview``'s. Returns an
+    open ``Snapshot`` (close it, or use ``with``); raises ``preview``'s refusals
+    (``UserResolutionError``, ``BackendError``).
     """
     clock = parse_clock(now)
     stack = contextlib.ExitStack()
