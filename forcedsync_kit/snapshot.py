@@ -1,15 +1,12 @@
 """A preview held open: the selection classified once, then counted and paged cheaply.
 
-``open_snapshot`` resolves and checks the context (SPEC §4.1-4.3) and classifies the
-selection (§4.4, §5) into a temporary table (``snapstore``); the counts, every page and
-the export then read that table only, never the X3 tables again. Page N of a snapshot
-is page N of ``preview`` with the same filters.
-
-On DuckDB a connection holds the database file against every other process, so right
-after the open a background thread moves the table, described, into a private
-in-memory DuckDB and closes the file's connection (``Snapshot.released``); pages asked
-meanwhile wait for it. On PostgreSQL the temporary table stays on a held connection.
-Use it as a context manager, or call ``close()``.
+``open_snapshot`` checks the context (SPEC §4.1-4.3) and classifies the selection
+(§4.4, §5) into a temporary table (``snapstore``); counts, pages and the export then
+read only that table. Page N of a snapshot is page N of ``preview`` (same filters).
+On DuckDB, whose connections hold the file against every other process, a thread moves
+the table, described, into a private in-memory DuckDB after the first page and closes
+the file's connection (``Snapshot.released``); pages asked meanwhile wait for it.
+PostgreSQL keeps it on a held session. Use ``with``, or call ``close()``.
 """
 
 from __future__ import annotations
@@ -29,14 +26,15 @@ from . import db, snapstore
 from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
-from .errors import BackendError, CriteriaError
-from .marking.plan import MAX_PAGE_SIZE, Plan, check_filter, check_page, make_plan
+from .errors import BackendError
+from .marking.plan import Plan, check_filter, check_page, make_plan
 from .results import PreviewResult, RecordRow, empty_counts
 from .selection import record_row
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MAX_PAGE_SIZE", "Page", "Snapshot", "open_snapshot"]
+#: A page filter: object type, outcome, out of phase only.
+Keep = tuple[str | None, str | None, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +56,6 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
-def _check_cursor(after: object) -> int:
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise CriteriaError(
-            "after", after, f"after={after!r} must be a whole number >= 0."
-        )
-    return after
-
-
 class Snapshot:
     """The classified selection of one preview, held in a table of its own."""
 
@@ -75,6 +65,8 @@ class Snapshot:
         stack: contextlib.ExitStack,
         criteria: Criteria,
         p: Plan,
+        *,
+        numbered: bool = True,
     ) -> None:
         self.criteria = criteria
         self.context = p.ctx
@@ -82,6 +74,7 @@ class Snapshot:
         self.warnings = p.warnings
         self.skipped_types = p.skipped
         self._plan = p
+        self._numbered = numbered  # False: r_all is set by the move (DuckDB)
         self._conn, self._table = store
         self._stack = stack
         self._filters: dict[tuple[str | None, bool], sa.Table] = {}
@@ -130,8 +123,11 @@ class Snapshot:
                 held = contextlib.ExitStack()
                 try:
                     store = held.enter_context(
-                        snapstore.memory_store(self._conn, self._table, self._types)
-                    )
+                        snapstore.memory_store(
+                            self._conn, self._table, self._types,
+                            number=not self._numbered,
+                        )
+                    )  # fmt: skip
                 except Exception:  # closing, or failed: keep the file's connection
                     if not self._closing:
                         logger.warning("Snapshot kept on the database", exc_info=True)
@@ -139,7 +135,7 @@ class Snapshot:
                 self._drop_tables()
                 old, self._stack = self._stack, held
                 self._conn, self._table = store
-                self._filters = {}
+                self._filters, self._numbered = {}, True
                 old.close()  # the database file is released here
         finally:
             self._moved.set()
@@ -176,10 +172,7 @@ class Snapshot:
         """
         self._closing = True
         if not self._moved.is_set() and not self._move_pending:
-            with contextlib.suppress(
-                Exception
-            ):  # no statement running: nothing to stop
-                self._conn.connection.driver_connection.interrupt()  # type: ignore[union-attr]
+            snapstore.interrupt(self._conn)
         with self._lock:
             if self._move_pending:  # never started: nothing to wait for
                 self._move_pending = False
@@ -215,11 +208,6 @@ class Snapshot:
         """
         with self._lock:
             yield self._open_conn(), self._table
-
-    @property
-    def connection(self) -> Connection:
-        """The store's connection now (``store()`` also keeps a move out)."""
-        return self._open_conn()
 
     @property
     def table(self) -> sa.Table:
@@ -306,14 +294,17 @@ class Snapshot:
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
         with self._lock, self._moving_after():
             if after is not None:
+                self._number_now()
                 rows = self._rows_after(
-                    _check_cursor(after), size, ftype, fout, only_oop
+                    snapstore.check_cursor(after), size, ftype, fout, only_oop
                 )
                 return self._page(rows[:size], number, size, total, len(rows) > size)
             start = (number - 1) * size
             if start >= total:
                 self._open_conn()
                 return Page((), number, size, total, None)
+            if not self._numbered:  # the first page, before the move
+                return self._offset_page(number, size, total, (ftype, fout, only_oop))
             base = self._before(ftype, fout, only_oop) if ftype else 0
             last = min(start + size, total)
             pos = self._positions(fout, only_oop)
@@ -322,6 +313,27 @@ class Snapshot:
             conn = self._open_conn()
             rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
         return self._page(rows, number, size, total, last < total)
+
+    def _number_now(self) -> None:
+        """Number an unnumbered table in place (a keyset page before any move)."""
+        if self._numbered:
+            return
+        old, new = self._table, snapstore.snapshot_table()
+        snapstore.create(self._open_conn(), new, snapstore.unnumbered(old))
+        snapstore.drop(self._conn, old)
+        self._table, self._numbered = new, True
+
+    def _offset_page(self, number: int, size: int, total: int, keep: Keep) -> Page:
+        """A page of the unnumbered table, by ORDER BY and OFFSET (the first page)."""
+        ftype, fout, oop = keep
+        start = (number - 1) * size
+        last = min(start + size, total)
+        base = self._before(ftype, fout, oop) if ftype else 0
+        types = self._types_between(base + start + 1, base + last, fout, oop)
+        rows, cursor = snapstore.offset_rows(
+            self._open_conn(), self._table, keep, start, size, types
+        )
+        return Page(tuple(record_row(r) for r in rows), number, size, total, cursor)
 
     def _rows_after(
         self, after: int, size: int, ftype: str | None, fout: str | None, oop: bool
@@ -370,12 +382,13 @@ def open_snapshot(
         conn = stack.enter_context(db.reading(engine))
         with conn.begin():
             p = make_plan(conn, criteria, operator, clock)
+        duck = conn.dialect.name == "duckdb"  # numbered by the move, after page 1
         table = snapstore.snapshot_table()
-        snapstore.create(conn, table, p.classified)
-        snap = Snapshot((conn, table), stack, criteria, p)
+        snapstore.create(conn, table, p.classified, number=not duck)
+        snap = Snapshot((conn, table), stack, criteria, p, numbered=not duck)
     except BaseException:
         stack.close()
         raise
-    if conn.dialect.name == "duckdb":
+    if duck:
         snap.release_in_background()
     return snap

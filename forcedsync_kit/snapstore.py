@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from . import tables
+from .errors import CriteriaError
 from .selection import describe
 
 #: Columns a described store adds (what ``describe`` computes per page otherwise).
@@ -56,6 +57,19 @@ def snapshot_table(
         sa.Column("r_all", sa.BigInteger),
         prefixes=["TEMPORARY"] if temporary else [],
     )
+
+
+def check_cursor(after: object) -> int:
+    """A keyset cursor (``Page.after``): a whole number >= 0.
+
+    Raises:
+        CriteriaError: anything else.
+    """
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise CriteriaError(
+            "after", after, f"after={after!r} must be a whole number >= 0."
+        )
+    return after
 
 
 def is_described(table: sa.Table) -> bool:
@@ -90,18 +104,66 @@ def numbered(classified: sa.Select[Any]) -> sa.Subquery:
     ).subquery("num")
 
 
-def create(conn: Connection, table: sa.Table, classified: sa.Select[Any]) -> None:
+def create(
+    conn: Connection,
+    table: sa.Table,
+    classified: sa.Select[Any],
+    *,
+    number: bool = True,
+) -> None:
     """Create ``table`` on ``conn`` and fill it from ``classified``, in one transaction.
 
-    ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY).
+    ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY); with
+    ``number=False`` it is left NULL (no sort of the selection: DuckDB numbers the
+    rows when it moves them, after the first page).
     """
     cols = [c.name for c in table.columns]
+    if number:
+        src = sa.select(numbered(classified))
+    else:
+        cls = classified.subquery("cls")
+        src = sa.select(cls, sa.null().label("r_all"))
     with conn.begin():
         table.create(conn)
-        conn.execute(
-            sa.insert(table).from_select(cols, sa.select(numbered(classified)))
-        )
+        conn.execute(sa.insert(table).from_select(cols, src))
         _index(conn, table, "r_all")
+
+
+def unnumbered(table: sa.Table) -> sa.Select[Any]:
+    """The table's columns but ``r_all``: what ``classify`` gives."""
+    return sa.select(*[c for c in table.c if c.name != "r_all"])
+
+
+def offset_rows(
+    conn: Connection,
+    table: sa.Table,
+    filters: tuple[str | None, str | None, bool],
+    start: int,
+    size: int,
+    types: Sequence[str] | None,
+) -> tuple[list[Any], int | None]:
+    """Described rows ``start + 1..start + size`` of an unnumbered table (ORDER BY,
+    LIMIT, OFFSET: only a first page is read so), and the position in the whole
+    order of the page's last row (the keyset cursor) when more rows follow."""
+    c = table.c
+    object_type, outcome, only_oop = filters
+    conds = _filter(table, outcome, only_oop)
+    if object_type is not None:
+        conds.append(c.sydtyp == object_type)
+    page = (
+        sa.select(table).where(*conds).order_by(c.sydtyp, c.sydkey)
+        .limit(size + 1).offset(start)
+    )  # fmt: skip
+    pg = page.subquery("pg")
+    stmt = describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
+    with conn.begin():
+        rows = list(conn.execute(stmt).all())
+        if len(rows) <= size:
+            return rows, None
+        t, k = rows[size - 1].sydtyp, rows[size - 1].sydkey
+        at = sa.or_(c.sydtyp < t, sa.and_(c.sydtyp == t, c.sydkey <= k))
+        ahead = sa.select(sa.func.count()).select_from(table).where(at)
+        return rows[:size], int(conn.execute(ahead).scalar_one())
 
 
 def _quoted(path: Path) -> str:
@@ -121,15 +183,16 @@ def _write_scratch(
     table: sa.Table,
     source: sa.Table,
     types: Sequence[str] | None,
+    number: bool,
 ) -> None:
     """DuckDB: the snapshot's rows with their description, date and rep, into ``path``.
 
-    ``source``: the snapshot's numbered table on ``conn``. The new DuckDB file is
-    attached to that connection, so no row crosses Python; the rows go in ``r_all``
-    order (zone maps then bound every page's scan). ``types``: the object types
-    present; only their tables are joined.
+    ``source``: the snapshot's table on ``conn`` (numbered here if ``number``). The
+    new DuckDB file is attached to that connection, so no row crosses Python; rows go
+    in ``r_all`` order (zone maps then bound every page's scan). ``types``: the object
+    types present; only their tables are joined.
     """
-    src = sa.select(source).subquery("num")
+    src = numbered(unnumbered(source)) if number else sa.select(source).subquery("n")
     stmt = describe(src, tables.of(conn), types).add_columns(src.c.r_all)
     stmt = stmt.order_by(None).order_by(src.c.r_all)
     target = table.to_metadata(sa.MetaData(), schema=table.name)
@@ -147,7 +210,11 @@ def _write_scratch(
 
 @contextlib.contextmanager
 def memory_store(
-    conn: Connection, source: sa.Table, types: Sequence[str] | None = None
+    conn: Connection,
+    source: sa.Table,
+    types: Sequence[str] | None = None,
+    *,
+    number: bool = False,
 ) -> Iterator[tuple[Connection, sa.Table]]:
     """DuckDB: ``source``, described, in a private in-memory DuckDB held open.
 
@@ -161,7 +228,7 @@ def memory_store(
     engine = sa.create_engine("duckdb:///:memory:", poolclass=NullPool)
     try:
         scratch = folder / "snap.duckdb"
-        _write_scratch(conn, scratch, table, source, types)
+        _write_scratch(conn, scratch, table, source, types, number)
         mem = engine.connect()
         try:
             with mem.begin():
@@ -207,6 +274,12 @@ def create_positions(
         pos.create(conn)
         conn.execute(sa.insert(pos).from_select(["r", "r_all"], src))
         _index(conn, pos, "r")
+
+
+def interrupt(conn: Connection) -> None:
+    """Stop the statement running on a DuckDB connection (from another thread)."""
+    with contextlib.suppress(Exception):  # closed, or nothing running: nothing to stop
+        conn.connection.driver_connection.interrupt()  # type: ignore[union-attr]
 
 
 def drop(conn: Connection, table: sa.Table) -> None:

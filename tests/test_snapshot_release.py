@@ -114,3 +114,19 @@ def test_pages_and_exports_are_the_same_before_and_after_the_move(
         for w in ("early", "late")
     ]
     assert rows[0] == rows[1] and len(rows[0]) == snap.total()
+
+
+def test_a_keyset_page_asked_first_equals_preview(engine: sa.Engine) -> None:
+    """Before any page a DuckDB snapshot's table is not numbered yet (the move numbers
+    it): a cursor given first numbers it in place, and the page is still preview's."""
+    demo.build(engine, scale=1)
+    want = preview(engine, CRITERIA, operator="ADMIN", now=NOW, page=2, page_size=25)
+    with open_snapshot(engine, CRITERIA, operator="ADMIN", now=NOW) as snap:
+        got = snap.page(2, 25, after=25)  # the 25 records of page 1 come before
+        assert got.records == want.records and got.after == 50
+        assert (
+            snap.page(3, 25, after=got.after).records
+            == preview(
+                engine, CRITERIA, operator="ADMIN", now=NOW, page=3, page_size=25
+            ).records
+        )
