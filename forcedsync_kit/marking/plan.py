@@ -68,12 +68,10 @@ def make_plan(
     """
     db.require_schema(conn)
     if criteria.team:  # USERS...: one run per user, through ``batch``
-        name, value = next(iter(criteria.team_params().items()))
+        [(name, value), *_] = criteria.team_params().items()
+        how = "forcedsync preview/force, or batch.preview_batch / batch.force_batch"
         raise CriteriaError(
-            name,
-            value,
-            f"{name}={value} selects a team: run it as a team run (forcedsync "
-            f"preview/force, or batch.preview_batch / batch.force_batch).",
+            name, value, f"{name}={value} selects a team: run it as a team run ({how})."
         )
     ctx = context.resolve(conn, criteria, operator)
     gates = context.gates(conn, criteria, ctx)
