@@ -48,15 +48,21 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
 def served_duckdb(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, str]]:
-    """(database URL, dashboard URL) of a scale-1 demo in a DuckDB file, as ADMIN."""
+    """(database URL, dashboard URL) of a scale-1 demo in a DuckDB file, as ADMIN.
+
+    The kernel never releases an idle snapshot (FORCEDSYNC_SNAPSHOT_IDLE=0): the file
+    must be free all the same.
+    """
     folder = tmp_path_factory.mktemp("duck")
     url = f"duckdb:///{folder / 'demo.duckdb'}"
     engine = fsk.connect(url)
     db.init(engine)
     demo.build(engine, scale=1)
     engine.dispose()
-    with voila(url, folder / "voila.log", user="ADMIN") as address:
-        yield url, address
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORCEDSYNC_SNAPSHOT_IDLE", "0")
+        with voila(url, folder / "voila.log", user="ADMIN") as address:
+            yield url, address
 
 
 def _browser(address: str) -> Iterator[object]:
@@ -148,7 +154,7 @@ def test_another_process_changes_a_duckdb_queue_while_the_dashboard_pages(
     for p in _browser(address):
         to_write = _preview_tasks(p)
         label = p.locator(".fsk-page-label")  # type: ignore[attr-defined]
-        with db.writing(engine, timeout=8) as conn:  # the move, not an idle release
+        with db.writing(engine, timeout=20) as conn:  # waits for the move at most
             q = s.syncdata
             gone = conn.execute(
                 sa.delete(q).where(q.c.sydusr == "ADMIN", q.c.sydtyp == "TSK")
