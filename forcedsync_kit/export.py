@@ -5,6 +5,7 @@ Columns: type, key, description, date, rep, outcome, out_of_phase, reasons (join
 target directory and renamed into place at the end, so a failure leaves no partial
 file. DuckDB writes it itself (``COPY (...) TO``); PostgreSQL streams it (``COPY ...
 TO STDOUT`` for CSV; for Parquet, that CSV aside converted by an in-memory DuckDB).
+On DuckDB the snapshot's in-memory store writes it, without the database file.
 The selection never sits whole in Python.
 """
 
@@ -119,19 +120,19 @@ def _pg_parquet(conn: Connection, stmt: sa.Select[Any], tmp: Path) -> None:
 
 
 def _write(snap: Snapshot, path: Path, fmt: str) -> int:
-    conn = snap.connection
-    text = fmt == "csv" or conn.dialect.name != "duckdb"  # PostgreSQL goes via CSV
-    stmt = snapstore.export_select(
-        snap.table, s.REASON_SEP, text=text, tb=tables.of(conn)
-    )
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        if conn.dialect.name == "duckdb":
-            _duckdb(conn, stmt, tmp, fmt)
-        elif fmt == "csv":
-            _pg_csv(conn, stmt, tmp)
-        else:
-            _pg_parquet(conn, stmt, tmp)
+        with snap.store() as (conn, table):  # the store stays as it is meanwhile
+            duck = conn.dialect.name == "duckdb"
+            stmt = snapstore.export_select(
+                table, s.REASON_SEP, text=fmt == "csv" or not duck, tb=tables.of(conn)
+            )  # PostgreSQL writes Parquet via CSV
+            if duck:
+                _duckdb(conn, stmt, tmp, fmt)
+            elif fmt == "csv":
+                _pg_csv(conn, stmt, tmp)
+            else:
+                _pg_parquet(conn, stmt, tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

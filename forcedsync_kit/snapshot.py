@@ -1,10 +1,12 @@
 """A preview held open: the selection classified once, then counted and paged cheaply.
 
-``open_snapshot`` resolves and checks the context (SPEC §4.1-4.3), classifies the
-selection (§4.4, §5) and describes it into a session-held table (``snapstore``); the
-counts, every page and the export then read that table only, never the X3 tables
-again. Page N of a snapshot is page N of ``preview`` with the same filters.
-Use it as a context manager, or call ``close()``: it holds a database connection.
+``open_snapshot`` checks the context (SPEC §4.1-4.3) and classifies the selection
+(§4.4, §5) into a temporary table (``snapstore``); counts, pages and the export then
+read only that table. Page N of a snapshot is page N of ``preview`` (same filters).
+On DuckDB, whose connections hold the file against every other process, a thread moves
+the table, described, into a private in-memory DuckDB after the first page and closes
+the file's connection (``Snapshot.released``); pages asked meanwhile wait for it.
+PostgreSQL keeps it on a held session. Use ``with``, or call ``close()``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +26,15 @@ from . import db, snapstore
 from . import token as preview_token
 from .clock import parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
-from .errors import BackendError, CriteriaError
-from .marking.plan import Plan, make_plan
+from .errors import BackendError
+from .marking.plan import Plan, check_filter, check_page, make_plan
 from .results import PreviewResult, RecordRow, empty_counts
 from .selection import record_row
 
 logger = logging.getLogger(__name__)
 
-#: Largest page a snapshot returns (as ``preview``).
-MAX_PAGE_SIZE = 10_000
+#: A page filter: object type, outcome, out of phase only.
+Keep = tuple[str | None, str | None, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,44 +56,34 @@ class Page:
         return max(1, -(-self.total // self.size))
 
 
-def _check_int(name: str, value: object, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise CriteriaError(
-            name, value, f"{name}={value!r} must be a whole number from {lo} to {hi}."
-        )
-    return value
-
-
-def _check_choice(name: str, value: str | None, allowed: tuple[Any, ...]) -> str | None:
-    if value is None or value == "":
-        return None
-    text = str(value).strip()
-    if text not in {str(a) for a in allowed}:
-        raise CriteriaError(
-            name,
-            value,
-            f"{name}={value!r} is not one of {', '.join(str(a) for a in allowed)}.",
-        )
-    return text
-
-
 class Snapshot:
-    """The classified selection of one preview, held in a temporary table."""
+    """The classified selection of one preview, held in a table of its own."""
 
     def __init__(
-        self, conn: Connection, stack: contextlib.ExitStack, criteria: Criteria, p: Plan
+        self,
+        store: tuple[Connection, sa.Table],
+        stack: contextlib.ExitStack,
+        criteria: Criteria,
+        p: Plan,
+        *,
+        numbered: bool = True,
     ) -> None:
         self.criteria = criteria
         self.context = p.ctx
         self.now = p.now
         self.warnings = p.warnings
         self.skipped_types = p.skipped
-        self._conn = conn
+        self._plan = p
+        self._numbered = numbered  # False: r_all is set by the move (DuckDB)
+        self._conn, self._table = store
         self._stack = stack
-        self._table = snapstore.snapshot_table()
         self._filters: dict[tuple[str | None, bool], sa.Table] = {}
-        snapstore.create(conn, self._table, p.classified)
-        self._grouped = snapstore.grouped_counts(conn, self._table)
+        self._lock = threading.RLock()  # one thread at a time on the store
+        self._moved = threading.Event()
+        self._moved.set()
+        self._move_pending = False
+        self._closing = False
+        self._grouped = snapstore.grouped_counts(self._conn, self._table)
         self._types = list(dict.fromkeys(t for t, _, _, _ in self._grouped))
         self.counts: dict[str, dict[str, int]] = empty_counts()
         self.out_of_phase: dict[str, int] = {str(t): 0 for t in OBJECT_TYPES}
@@ -98,23 +92,97 @@ class Snapshot:
             self.out_of_phase[typ] += n if flag else 0
 
     # --- lifetime -------------------------------------------------------------
+    def release_in_background(self) -> None:
+        """Move the table into a private in-memory DuckDB once the first page is out.
+
+        DuckDB only. The move starts in a thread after the first ``page`` (or on
+        ``released``) and takes the store's lock, so a page asked meanwhile waits
+        for it; afterwards the database file's connection is closed.
+        """
+        self._moved.clear()
+        self._move_pending = True
+
+    def _start_move(self) -> None:
+        if self._move_pending:
+            self._move_pending = False
+            threading.Thread(target=self._move, name="fsysnap-move").start()
+
+    @contextlib.contextmanager
+    def _moving_after(self) -> Iterator[None]:
+        """Start a pending move once the block (the first page) is done."""
+        try:
+            yield
+        finally:
+            self._start_move()
+
+    def _move(self) -> None:
+        try:
+            with self._lock:
+                if self._conn.closed:  # closed before the move began
+                    return
+                held = contextlib.ExitStack()
+                try:
+                    store = held.enter_context(
+                        snapstore.memory_store(
+                            self._conn, self._table, self._types,
+                            number=not self._numbered,
+                        )
+                    )  # fmt: skip
+                except Exception:  # closing, or failed: keep the file's connection
+                    if not self._closing:
+                        logger.warning("Snapshot kept on the database", exc_info=True)
+                    return
+                self._drop_tables()
+                old, self._stack = self._stack, held
+                self._conn, self._table = store
+                self._filters, self._numbered = {}, True
+                old.close()  # the database file is released here
+        finally:
+            self._moved.set()
+
+    def released(self, timeout: float | None = None) -> bool:
+        """Wait (up to ``timeout`` s) for the move; True once no database is held.
+
+        On PostgreSQL (no move) this is False while the snapshot is open: its
+        temporary table lives on a held session, which blocks no other session.
+        """
+        with self._lock:
+            self._start_move()
+        self._moved.wait(timeout)
+        with self._lock:
+            return self._conn.closed or snapstore.is_described(self._table)
+
     @property
     def closed(self) -> bool:
         """True once ``close`` has run."""
         return self._conn.closed
 
-    def close(self) -> None:
-        """Drop the table and release the connection (idempotent)."""
-        if self._conn.closed:
-            return
-        try:
-            if self._conn.in_transaction():  # a caller's unfinished read
-                self._conn.rollback()
+    def _drop_tables(self) -> None:
+        if self._conn.in_transaction():  # a caller's unfinished read
+            self._conn.rollback()
+        if not snapstore.is_described(self._table):  # in memory: freed on close
             for pos in self._filters.values():
                 snapstore.drop(self._conn, pos)
             snapstore.drop(self._conn, self._table)
-        finally:
-            self._stack.close()
+
+    def close(self) -> None:
+        """Drop the tables and release the connection (idempotent).
+
+        A move under way is interrupted (DuckDB stops its statement).
+        """
+        self._closing = True
+        if not self._moved.is_set() and not self._move_pending:
+            snapstore.interrupt(self._conn)
+        with self._lock:
+            if self._move_pending:  # never started: nothing to wait for
+                self._move_pending = False
+                self._moved.set()
+            if self._conn.closed:
+                return
+            try:
+                self._drop_tables()
+            finally:
+                self._stack.close()
 
     def __enter__(self) -> Snapshot:
         return self
@@ -131,14 +199,19 @@ class Snapshot:
             raise BackendError("This preview snapshot is closed: open a new one.")
         return self._conn
 
-    @property
-    def connection(self) -> Connection:
-        """The held connection (for ``export``); valid until ``close``."""
-        return self._open_conn()
+    @contextlib.contextmanager
+    def store(self) -> Iterator[tuple[Connection, sa.Table]]:
+        """The store's connection and table, for this thread only while in the block.
+
+        Raises:
+            BackendError: the snapshot is closed.
+        """
+        with self._lock:
+            yield self._open_conn(), self._table
 
     @property
     def table(self) -> sa.Table:
-        """The snapshot's temporary table (columns: ``snapstore.snapshot_table``)."""
+        """The store's table now (columns: ``snapstore.snapshot_table``)."""
         return self._table
 
     # --- counts ---------------------------------------------------------------
@@ -154,8 +227,8 @@ class Snapshot:
         only_oop: bool = False,
     ) -> int:
         """Records that pass the page filters (no database access)."""
-        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
-        fout = _check_choice("outcome", outcome, OUTCOMES)
+        ftype = check_filter("object_type", object_type, OBJECT_TYPES)
+        fout = check_filter("outcome", outcome, OUTCOMES)
         return sum(
             n
             for t, o, f, n in self._grouped
@@ -215,36 +288,67 @@ class Snapshot:
         Raises:
             CriteriaError: a bad number, size, cursor or filter value.
         """
-        _check_int("page_size", size, 1, MAX_PAGE_SIZE)
-        _check_int("page", number, 1, 2**62)
-        ftype = _check_choice("object_type", object_type, OBJECT_TYPES)
-        fout = _check_choice("outcome", outcome, OUTCOMES)
+        check_page(number, size)
+        ftype = check_filter("object_type", object_type, OBJECT_TYPES)
+        fout = check_filter("outcome", outcome, OUTCOMES)
         total = self.counts_for(object_type=ftype, outcome=fout, only_oop=only_oop)
-        if after is not None:
-            _check_int("after", after, 0, 2**62)
-            if ftype:
-                types: list[str] | None = [ftype]
-            elif fout is None and not only_oop:  # r_all after..after+size: exact
-                types = self._types_between(after + 1, after + size + 1, None, False)
-            else:  # found from the page's rows (snapstore.rows_after)
-                types = None
-            rows = snapstore.rows_after(
-                self._open_conn(), self._table, after, size + 1,
-                object_type=ftype, outcome=fout, only_oop=only_oop, types=types,
-            )  # fmt: skip
-            more = len(rows) > size
-            return self._page(rows[:size], number, size, total, more)
-        start = (number - 1) * size
-        if start >= total:
-            return Page((), number, size, total, None)
-        base = self._before(ftype, fout, only_oop) if ftype else 0
-        last = min(start + size, total)
-        pos = self._positions(fout, only_oop)
-        first, end = base + start + 1, base + last
-        types = self._types_between(first, end, fout, only_oop)
-        conn = self._open_conn()
-        rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
+        with self._lock, self._moving_after():
+            if after is not None:
+                self._number_now()
+                rows = self._rows_after(
+                    snapstore.check_cursor(after), size, ftype, fout, only_oop
+                )
+                return self._page(rows[:size], number, size, total, len(rows) > size)
+            start = (number - 1) * size
+            if start >= total:
+                self._open_conn()
+                return Page((), number, size, total, None)
+            if not self._numbered:  # the first page, before the move
+                return self._offset_page(number, size, total, (ftype, fout, only_oop))
+            base = self._before(ftype, fout, only_oop) if ftype else 0
+            last = min(start + size, total)
+            pos = self._positions(fout, only_oop)
+            first, end = base + start + 1, base + last
+            types = self._types_between(first, end, fout, only_oop)
+            conn = self._open_conn()
+            rows = snapstore.page_rows(conn, self._table, pos, first, end, types)
         return self._page(rows, number, size, total, last < total)
+
+    def _number_now(self) -> None:
+        """Number an unnumbered table in place (a keyset page before any move)."""
+        if self._numbered:
+            return
+        old, new = self._table, snapstore.snapshot_table()
+        snapstore.create(self._open_conn(), new, snapstore.unnumbered(old))
+        snapstore.drop(self._conn, old)
+        self._table, self._numbered = new, True
+
+    def _offset_page(self, number: int, size: int, total: int, keep: Keep) -> Page:
+        """A page of the unnumbered table, by ORDER BY and OFFSET (the first page)."""
+        ftype, fout, oop = keep
+        start = (number - 1) * size
+        last = min(start + size, total)
+        base = self._before(ftype, fout, oop) if ftype else 0
+        types = self._types_between(base + start + 1, base + last, fout, oop)
+        rows, cursor = snapstore.offset_rows(
+            self._open_conn(), self._table, keep, start, size, types
+        )
+        return Page(tuple(record_row(r) for r in rows), number, size, total, cursor)
+
+    def _rows_after(
+        self, after: int, size: int, ftype: str | None, fout: str | None, oop: bool
+    ) -> list[Any]:
+        """Keyset: up to ``size + 1`` rows of the filter after ``r_all`` = ``after``."""
+        if ftype:
+            types: list[str] | None = [ftype]
+        elif fout is None and not oop:  # r_all after..after+size: exact
+            types = self._types_between(after + 1, after + size + 1, None, False)
+        else:  # found from the page's rows (snapstore.rows_after)
+            types = None
+        return snapstore.rows_after(
+            self._open_conn(), self._table, after, size + 1,
+            object_type=ftype, outcome=fout, only_oop=oop, types=types,
+        )  # fmt: skip
 
     @staticmethod
     def _page(rows: list[Any], number: int, size: int, total: int, more: bool) -> Page:
@@ -254,42 +358,23 @@ class Snapshot:
 
     def result(self, page: Page) -> PreviewResult:
         """The ``PreviewResult`` of ``preview`` for this page (presenters reuse it)."""
-        return PreviewResult(
-            context=self.context,
-            criteria=self.criteria,
-            now=self.now,
-            counts=self.counts,
-            out_of_phase=self.out_of_phase,
-            warnings=self.warnings,
-            records=page.records,
-            total=page.total,
-            page=page.number,
-            page_size=page.size,
-            skipped_types=self.skipped_types,
-        )
+        counts = (self.counts, self.out_of_phase)
+        shown = (page.total, page.number, page.size)
+        return self._plan.preview_result(self.criteria, counts, page.records, shown)
+
+
+#: The run's clock as ``open_snapshot`` takes it (``clock.parse_clock``).
+When = dt.datetime | str | None
 
 
 def open_snapshot(
-    engine: Engine,
-    criteria: Criteria,
-    *,
-    operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    engine: Engine, criteria: Criteria, *, operator: str | None = None, now: When = None
 ) -> Snapshot:
-    """Classify the selection once into a session-held table; writes no X3 table.
+    """Classify the selection once into a table of its own; writes no X3 table.
 
-    Args:
-        engine: the database.
-        criteria: validated criteria.
-        operator: the connected user; default ``resolve_operator()``.
-        now: the run's clock (UTC); default the current time.
-
-    Returns:
-        An open ``Snapshot`` (close it, or use ``with``).
-
-    Raises:
-        UserResolutionError: a refusal of SPEC §4.2.
-        BackendError: the database cannot be used.
+    ``engine``, ``criteria``, ``operator`` and ``now`` are ``preview``'s. Returns an
+    open ``Snapshot`` (close it, or use ``with``); raises ``preview``'s refusals
+    (``UserResolutionError``, ``BackendError``).
     """
     clock = parse_clock(now)
     stack = contextlib.ExitStack()
@@ -297,7 +382,13 @@ def open_snapshot(
         conn = stack.enter_context(db.reading(engine))
         with conn.begin():
             p = make_plan(conn, criteria, operator, clock)
-        return Snapshot(conn, stack, criteria, p)
+        duck = conn.dialect.name == "duckdb"  # numbered by the move, after page 1
+        table = snapstore.snapshot_table()
+        snapstore.create(conn, table, p.classified, number=not duck)
+        snap = Snapshot((conn, table), stack, criteria, p, numbered=not duck)
     except BaseException:
         stack.close()
         raise
+    if duck:
+        snap.release_in_background()
+    return snap

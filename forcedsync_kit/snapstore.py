@@ -1,29 +1,50 @@
-"""Storage of a preview snapshot: one session-held temporary table per snapshot.
+"""Storage of a preview snapshot: one table of the classified selection per snapshot.
 
-The classified selection is written once into a TEMPORARY table on a connection the
-snapshot holds (DuckDB and PostgreSQL alike; the measurements behind the choice are in
-docs/decisions.md, "Preview snapshot"), each row numbered ``r_all`` in the preview's
-order (SYDTYP, SYDKEY). A page filter (outcome, out of phase) gets its own small table
-of positions on its first page. Page N of any filter is thus a range of positions (no
-OFFSET scan, whatever the page); only the page's records are joined to their
-description, date and rep.
+PostgreSQL: a TEMPORARY table on a connection the snapshot holds; only a page's
+records are joined to their description, date and rep. DuckDB: a table in a private
+in-memory DuckDB (``memory_store``), described whole when the snapshot opens, so the
+database file is released right after and other processes (the CLI, a sync, another
+kernel) can use it while the snapshot pages (docs/decisions.md, "Preview snapshot").
+Either way each row is numbered ``r_all`` in the preview's order (SYDTYP, SYDKEY), and
+a page filter (outcome, out of phase) gets its own small table of positions on its
+first page. Page N of any filter is thus a range of positions (no OFFSET scan).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
 
 from . import tables
+from .errors import CriteriaError
 from .selection import describe
 
+#: Columns a described store adds (what ``describe`` computes per page otherwise).
+DESCRIBED = ("descr", "recdate", "rep")
 
-def snapshot_table(name: str | None = None) -> sa.Table:
-    """A new TEMPORARY table definition (``fsysnap_<hex>``) in its own metadata."""
+
+def snapshot_table(
+    name: str | None = None, *, described: bool = False, temporary: bool = True
+) -> sa.Table:
+    """A new table definition (``fsysnap_<hex>``) in its own metadata.
+
+    ``described``: with the page's display columns (description, date, rep) stored.
+    """
+    shown: list[sa.Column[Any]] = [
+        sa.Column("descr", sa.String),
+        sa.Column("recdate", sa.Date),
+        sa.Column("rep", sa.String),
+    ]
     return sa.Table(
         name or f"fsysnap_{uuid.uuid4().hex[:16]}",
         sa.MetaData(),
@@ -32,9 +53,28 @@ def snapshot_table(name: str | None = None) -> sa.Table:
         sa.Column("outcome", sa.String(10)),
         sa.Column("oop", sa.SmallInteger),
         sa.Column("reasons", sa.String),
+        *(shown if described else []),
         sa.Column("r_all", sa.BigInteger),
-        prefixes=["TEMPORARY"],
+        prefixes=["TEMPORARY"] if temporary else [],
     )
+
+
+def check_cursor(after: object) -> int:
+    """A keyset cursor (``Page.after``): a whole number >= 0.
+
+    Raises:
+        CriteriaError: anything else.
+    """
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise CriteriaError(
+            "after", after, f"after={after!r} must be a whole number >= 0."
+        )
+    return after
+
+
+def is_described(table: sa.Table) -> bool:
+    """True when the table stores description, date and rep."""
+    return "descr" in table.c
 
 
 def positions_table(snap: sa.Table, label: str) -> sa.Table:
@@ -55,19 +95,159 @@ def _index(conn: Connection, table: sa.Table, column: str) -> None:
         conn.execute(sa.text(f"ANALYZE {table.name}"))
 
 
-def create(conn: Connection, table: sa.Table, classified: sa.Select[Any]) -> None:
-    """Create ``table`` on ``conn`` and fill it from ``classified``, in one transaction.
-
-    ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY).
-    """
+def numbered(classified: sa.Select[Any]) -> sa.Subquery:
+    """The classified rows with ``r_all``, their number in (SYDTYP, SYDKEY) order."""
     cls = classified.subquery("cls")
     order = (cls.c.sydtyp, cls.c.sydkey)
-    src = sa.select(cls, sa.func.row_number().over(order_by=order).label("r_all"))
+    return sa.select(
+        cls, sa.func.row_number().over(order_by=order).label("r_all")
+    ).subquery("num")
+
+
+def create(
+    conn: Connection,
+    table: sa.Table,
+    classified: sa.Select[Any],
+    *,
+    number: bool = True,
+) -> None:
+    """Create ``table`` on ``conn`` and fill it from ``classified``, in one transaction.
+
+    ``r_all`` numbers the records in the preview's order (SYDTYP, SYDKEY); with
+    ``number=False`` it is left NULL (no sort of the selection: DuckDB numbers the
+    rows when it moves them, after the first page).
+    """
     cols = [c.name for c in table.columns]
+    if number:
+        src = sa.select(numbered(classified))
+    else:
+        cls = classified.subquery("cls")
+        src = sa.select(cls, sa.null().label("r_all"))
     with conn.begin():
         table.create(conn)
         conn.execute(sa.insert(table).from_select(cols, src))
         _index(conn, table, "r_all")
+
+
+def unnumbered(table: sa.Table) -> sa.Select[Any]:
+    """The table's columns but ``r_all``: what ``classify`` gives."""
+    return sa.select(*[c for c in table.c if c.name != "r_all"])
+
+
+def offset_rows(
+    conn: Connection,
+    table: sa.Table,
+    filters: tuple[str | None, str | None, bool],
+    start: int,
+    size: int,
+    types: Sequence[str] | None,
+) -> tuple[list[Any], int | None]:
+    """Described rows ``start + 1..start + size`` of an unnumbered table (ORDER BY,
+    LIMIT, OFFSET: only a first page is read so), and the position in the whole
+    order of the page's last row (the keyset cursor) when more rows follow."""
+    c = table.c
+    object_type, outcome, only_oop = filters
+    conds = _filter(table, outcome, only_oop)
+    if object_type is not None:
+        conds.append(c.sydtyp == object_type)
+    page = (
+        sa.select(table).where(*conds).order_by(c.sydtyp, c.sydkey)
+        .limit(size + 1).offset(start)
+    )  # fmt: skip
+    pg = page.subquery("pg")
+    stmt = describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
+    with conn.begin():
+        rows = list(conn.execute(stmt).all())
+        if len(rows) <= size:
+            return rows, None
+        t, k = rows[size - 1].sydtyp, rows[size - 1].sydkey
+        at = sa.or_(c.sydtyp < t, sa.and_(c.sydtyp == t, c.sydkey <= k))
+        ahead = sa.select(sa.func.count()).select_from(table).where(at)
+        return rows[:size], int(conn.execute(ahead).scalar_one())
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _scratch_dir() -> Path:
+    """A private folder for the scratch file: in RAM (/dev/shm) where there is one."""
+    shm = Path("/dev/shm")
+    where = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="fsysnap_", dir=where))
+
+
+def _write_scratch(
+    conn: Connection,
+    path: Path,
+    table: sa.Table,
+    source: sa.Table,
+    types: Sequence[str] | None,
+    number: bool,
+) -> None:
+    """DuckDB: the snapshot's rows with their description, date and rep, into ``path``.
+
+    ``source``: the snapshot's table on ``conn`` (numbered here if ``number``). The
+    new DuckDB file is attached to that connection, so no row crosses Python; rows go
+    in ``r_all`` order (zone maps then bound every page's scan). ``types``: the object
+    types present; only their tables are joined.
+    """
+    src = numbered(unnumbered(source)) if number else sa.select(source).subquery("n")
+    stmt = describe(src, tables.of(conn), types).add_columns(src.c.r_all)
+    stmt = stmt.order_by(None).order_by(src.c.r_all)
+    target = table.to_metadata(sa.MetaData(), schema=table.name)
+    with conn.begin():
+        conn.exec_driver_sql(f"ATTACH {_quoted(path)} AS {table.name}")
+    try:
+        with conn.begin():
+            target.create(conn)
+            cols = [c.name for c in target.columns]
+            conn.execute(sa.insert(target).from_select(cols, stmt))
+    finally:
+        with conn.begin():
+            conn.exec_driver_sql(f"DETACH {table.name}")
+
+
+@contextlib.contextmanager
+def memory_store(
+    conn: Connection,
+    source: sa.Table,
+    types: Sequence[str] | None = None,
+    *,
+    number: bool = False,
+) -> Iterator[tuple[Connection, sa.Table]]:
+    """DuckDB: ``source``, described, in a private in-memory DuckDB held open.
+
+    Built through a scratch DuckDB file (removed before this yields): ``conn``, the
+    database file's connection, writes it; the in-memory database copies it whole.
+    The caller can then close ``conn``: pages, filters and the export read only the
+    yielded connection, closed (and its memory freed) on exit.
+    """
+    table = snapshot_table(described=True, temporary=False)
+    folder = _scratch_dir()
+    engine = sa.create_engine("duckdb:///:memory:", poolclass=NullPool)
+    try:
+        scratch = folder / "snap.duckdb"
+        _write_scratch(conn, scratch, table, source, types, number)
+        mem = engine.connect()
+        try:
+            with mem.begin():
+                mem.exec_driver_sql(f"ATTACH {_quoted(scratch)} AS src (READ_ONLY)")
+                mem.exec_driver_sql(
+                    f"CREATE TABLE {table.name} AS SELECT * FROM src.{table.name}"
+                )
+            with mem.begin():
+                mem.exec_driver_sql("DETACH src")
+        except BaseException:
+            mem.close()
+            raise
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        yield mem, table
+    finally:
+        mem.close()
+        engine.dispose()
 
 
 def _filter(table: sa.Table, outcome: str | None, only_oop: bool) -> list[Any]:
@@ -85,13 +265,21 @@ def create_positions(
 ) -> None:
     """Number the records of one filter (built on its first page, then reused)."""
     c = snap.c
-    src = sa.select(
-        sa.func.row_number().over(order_by=c.r_all).label("r"), c.r_all
-    ).where(*_filter(snap, outcome, only_oop))
+    src = (
+        sa.select(sa.func.row_number().over(order_by=c.r_all).label("r"), c.r_all)
+        .where(*_filter(snap, outcome, only_oop))
+        .order_by(c.r_all)
+    )
     with conn.begin():
         pos.create(conn)
         conn.execute(sa.insert(pos).from_select(["r", "r_all"], src))
         _index(conn, pos, "r")
+
+
+def interrupt(conn: Connection) -> None:
+    """Stop the statement running on a DuckDB connection (from another thread)."""
+    with contextlib.suppress(Exception):  # closed, or nothing running: nothing to stop
+        conn.connection.driver_connection.interrupt()  # type: ignore[union-attr]
 
 
 def drop(conn: Connection, table: sa.Table) -> None:
@@ -116,19 +304,23 @@ def grouped_counts(
 
 
 def _described(
-    conn: Connection, page: sa.Select[Any], types: Sequence[str] | None
+    conn: Connection,
+    table: sa.Table,
+    page: sa.Select[Any],
+    types: Sequence[str] | None,
 ) -> list[Any]:
     """The page's rows with description, date and rep (and ``r_all``), in order.
 
-    ``types``: the object types the page can hold; only their tables are joined.
+    ``types``: the object types the page can hold; only their tables are joined. A
+    described store (DuckDB) holds them already: its rows are read as they are.
     """
-    pg = page.subquery("pg")
+    if is_described(table):
+        stmt = page.order_by(None).order_by(table.c.r_all)
+    else:
+        pg = page.subquery("pg")
+        stmt = describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
     with conn.begin():
-        return list(
-            conn.execute(
-                describe(pg, tables.of(conn), types).add_columns(pg.c.r_all)
-            ).all()
-        )
+        return list(conn.execute(stmt).all())
 
 
 def page_rows(
@@ -146,7 +338,7 @@ def page_rows(
     else:
         keys = sa.select(pos.c.r_all).where(pos.c.r >= first, pos.c.r <= last)
         page = sa.select(table).where(c.r_all.in_(keys))
-    return _described(conn, page, types)
+    return _described(conn, table, page, types)
 
 
 def rows_after(
@@ -166,11 +358,12 @@ def rows_after(
     if object_type is not None:
         conds.append(c.sydtyp == object_type)
     page = sa.select(table).where(c.r_all > after, *conds).order_by(c.r_all).limit(size)
-    if types is None or len(types) > 1:  # the page's own types: join only theirs
+    if not is_described(table) and (types is None or len(types) > 1):
+        # the page's own types: join only theirs
         found = sa.select(sa.distinct(page.subquery("k").c.sydtyp))
         with conn.begin():
             types = [str(t) for t in conn.execute(found).scalars()]
-    return _described(conn, page, types)
+    return _described(conn, table, page, types)
 
 
 def export_select(
@@ -186,7 +379,7 @@ def export_select(
     PostgreSQL printing booleans as t/f); else a BOOLEAN (Parquet).
     """
     src = sa.select(table).subquery("snap")
-    c = describe(src, tb).order_by(None).subquery("d")
+    c = src if is_described(table) else describe(src, tb).order_by(None).subquery("d")
     yes, no = ("true", "false") if text else (True, False)
     reasons = sa.func.replace(sa.func.ltrim(c.c.reasons, reason_sep), reason_sep, "; ")
     return sa.select(
@@ -198,4 +391,4 @@ def export_select(
         c.c.outcome.label("outcome"),
         sa.case((c.c.oop == 1, yes), else_=no).label("out_of_phase"),
         reasons.label("reasons"),
-    ).order_by(c.c.sydtyp, c.c.sydkey)
+    ).order_by(*([c.c.r_all] if is_described(table) else [c.c.sydtyp, c.c.sydkey]))

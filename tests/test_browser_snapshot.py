@@ -2,8 +2,9 @@
 differences and a fresh preview are shown), and the whole preview downloads as a file
 Voila serves.
 
-PostgreSQL only: on DuckDB the dashboard's open preview snapshot holds the database
-file, so no other process can change the queue in between (docs/decisions.md).
+On PostgreSQL, and on DuckDB, where the dashboard's snapshot releases the database
+file once its first page is shown, so another process can change the queue in between
+while the dashboard still pages its preview (docs/decisions.md, phase C).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, v
 from conftest import drop_pg_schema, pg_url_or_skip
 
 import forcedsync_kit as fsk
-from forcedsync_kit import demo
+from forcedsync_kit import db, demo
 from forcedsync_kit import schema as s
 
 pytestmark = [
@@ -43,16 +44,41 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         drop_pg_schema(url)
 
 
-@pytest.fixture
-def page(served: tuple[str, str]) -> Iterator[object]:
+@pytest.fixture(scope="module")
+def served_duckdb(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, str]]:
+    """(database URL, dashboard URL) of a scale-1 demo in a DuckDB file, as ADMIN.
+
+    The kernel never releases an idle snapshot (FORCEDSYNC_SNAPSHOT_IDLE=0): the file
+    must be free all the same.
+    """
+    folder = tmp_path_factory.mktemp("duck")
+    url = f"duckdb:///{folder / 'demo.duckdb'}"
+    engine = fsk.connect(url)
+    db.init(engine)
+    demo.build(engine, scale=1)
+    engine.dispose()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORCEDSYNC_SNAPSHOT_IDLE", "0")
+        with voila(url, folder / "voila.log", user="ADMIN") as address:
+            yield url, address
+
+
+def _browser(address: str) -> Iterator[object]:
     with playwright.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         p = chromium.new_page(viewport={"width": 1400, "height": 1000})
         p.set_default_timeout(TIMEOUT_MS)
-        p.goto(served[1])
+        p.goto(address)
         p.locator("button.fsk-preview, .fsk-preview button").first.wait_for()
         yield p
         chromium.close()
+
+
+@pytest.fixture
+def page(served: tuple[str, str]) -> Iterator[object]:
+    yield from _browser(served[1])
 
 
 def _number(p: object, css: str) -> int:
@@ -115,3 +141,30 @@ def test_download_of_the_whole_preview_is_served(
     assert rows[0][:2] == ["type", "key"] and len(rows) - 1 == total
     other = p.request.get(served[1] + "voila/files/dashboard.ipynb")  # type: ignore[attr-defined]
     assert other.status == 403  # only the exports are served
+
+
+def test_another_process_changes_a_duckdb_queue_while_the_dashboard_pages(
+    served_duckdb: tuple[str, str],
+) -> None:
+    """The kernel's snapshot does not keep the file: this process deletes ADMIN's
+    pending tasks (a sync) while the preview is shown, the dashboard still pages it,
+    and its Force writes nothing and shows the differences."""
+    url, address = served_duckdb
+    engine = fsk.connect(url)
+    for p in _browser(address):
+        to_write = _preview_tasks(p)
+        label = p.locator(".fsk-page-label")  # type: ignore[attr-defined]
+        with db.writing(engine, timeout=20) as conn:  # waits for the move at most
+            q = s.syncdata
+            gone = conn.execute(
+                sa.delete(q).where(q.c.sydusr == "ADMIN", q.c.sydtyp == "TSK")
+            ).rowcount
+        assert gone > 0
+        before = syncdata_rows(engine)
+        p.get_by_role("button", name="Next").click()  # type: ignore[attr-defined]
+        label.get_by_text("Page 2 of").wait_for()
+        p.get_by_role("button", name=f"Force {to_write:,} records").click()  # type: ignore[attr-defined]
+        p.get_by_role("button", name=f"Confirm: force {to_write:,} records").click()  # type: ignore[attr-defined]
+        p.locator(".fsk-changed").first.wait_for()  # type: ignore[attr-defined]
+        assert syncdata_rows(engine) == before and run_count(engine) == 0
+    engine.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from .. import context, db, tables
 from ..criteria import Criteria
 from ..errors import CriteriaError
-from ..results import RunContext
+from ..results import PreviewResult, RecordRow, RunContext
 from ..selection import classify, compile_selection
 
 #: ``progress(step, fraction)``: called between the statements of a force.
@@ -40,6 +40,21 @@ class Plan:
     classified: sa.Select[Any]
     warnings: tuple[str, ...]
     skipped: tuple[str, ...]
+
+    def preview_result(
+        self,
+        criteria: Criteria,
+        counts: tuple[dict[str, dict[str, int]], dict[str, int]],
+        records: tuple[RecordRow, ...],
+        page: tuple[int, int, int],
+    ) -> PreviewResult:
+        """The preview of this plan: ``counts`` (per type and outcome, out of phase
+        per type), one page of ``records`` and ``page`` (total, number, size)."""
+        total, number, size = page
+        return PreviewResult(
+            self.ctx, criteria, self.now, counts[0], counts[1], self.warnings,
+            records, total, number, size, self.skipped,
+        )  # fmt: skip
 
 
 def make_plan(

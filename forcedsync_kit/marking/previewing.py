@@ -126,16 +126,6 @@ def preview(
         cls = plan.classified.subquery("cls")
         counts, oop, total = outcome_counts(conn, cls, keep)
         records = page_records(conn, cls, keep, page, page_size) if total else ()
-    return PreviewResult(
-        context=plan.ctx,
-        criteria=criteria,
-        now=clock,
-        counts=counts,
-        out_of_phase=oop,
-        warnings=plan.warnings,
-        records=records,
-        total=total,
-        page=page,
-        page_size=page_size,
-        skipped_types=plan.skipped,
+    return plan.preview_result(
+        criteria, (counts, oop), records, (total, page, page_size)
     )

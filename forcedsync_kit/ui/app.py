@@ -331,9 +331,9 @@ DUCKDB_SNAPSHOT_IDLE = 10.0
 def snapshot_idle(engine: Engine) -> float | None:
     """Seconds after which an unused snapshot is released; None keeps it.
 
-    On DuckDB the snapshot's connection holds the database file, which every other
-    process (another person's session, a job, the CLI) then waits for; PostgreSQL
-    sessions do not block each other, so the snapshot stays until it is replaced.
+    None unless $FORCEDSYNC_SNAPSHOT_IDLE says otherwise: a DuckDB snapshot releases
+    the database file itself once its first page is out (``Snapshot.released``), so
+    other processes no longer wait for an idle dashboard; it stays until replaced.
     """
     text = os.environ.get("FORCEDSYNC_SNAPSHOT_IDLE", "").strip()
     if text:
@@ -342,7 +342,7 @@ def snapshot_idle(engine: Engine) -> float | None:
         except ValueError:
             value = DUCKDB_SNAPSHOT_IDLE
         return value if value > 0 else None
-    return DUCKDB_SNAPSHOT_IDLE if engine.dialect.name == "duckdb" else None
+    return None
 
 
 def connected_as(api: Api, note: str = "") -> str:
