@@ -19,7 +19,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, v
 from conftest import drop_pg_schema, pg_url_or_skip
 
 import forcedsync_kit as fsk
-from forcedsync_kit import demo
+from forcedsync_kit import demo, resources
 from forcedsync_kit import schema as s
 
 pytestmark = [
@@ -115,3 +115,30 @@ def test_download_of_the_whole_preview_is_served(
     assert rows[0][:2] == ["type", "key"] and len(rows) - 1 == total
     other = p.request.get(served[1] + "voila/files/dashboard.ipynb")  # type: ignore[attr-defined]
     assert other.status == 403  # only the exports are served
+    # written in Voila's runtime folder, never in the (read-only when installed) package
+    assert not (resources.dashboards_dir() / "fsk-exports").exists()
+
+
+def _rows(p: object) -> list[list[str]]:
+    """The cells of the records table shown (the "#" column first)."""
+    return p.locator("table.fsk-records").first.evaluate(  # type: ignore[attr-defined]
+        "t => [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.innerText))"
+    )
+
+
+def test_a_page_is_one_table_and_next_replaces_it(
+    served: tuple[str, str], page: object
+) -> None:
+    p = page
+    _preview_tasks(p)
+    total = _number(p, ".fsk-total")
+    assert total > 200
+    header = p.locator("table.fsk-records th").all_inner_texts()  # type: ignore[attr-defined]
+    assert header[:3] == ["#", "type", "key"] and header[-1] == "reasons"
+    first = _rows(p)
+    assert len(first) == 200 and first[0][0] == "1" and first[0][1] == "TSK"
+    p.get_by_role("button", name="Next").click()  # type: ignore[attr-defined]
+    p.locator(".fsk-page-label").get_by_text("Page 2 of").wait_for()  # type: ignore[attr-defined]
+    second = _rows(p)
+    assert second[0][0] == "201" and len(second) == min(200, total - 200)
+    assert not {r[2] for r in first} & {r[2] for r in second}
