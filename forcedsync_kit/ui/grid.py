@@ -128,18 +128,30 @@ class PreviewGrid(Part):
     """Shows a ``PreviewResult``: counts, a chart and one page of records at a time.
 
     It never touches the database: turning a page or changing a filter calls
-    ``fetch``, which the App binds to ``preview(..., page=...)`` (paged in SQL).
+    ``fetch``, which the App binds to the preview snapshot's pages. Once a page is
+    shown, the next one is read ahead (``_read_ahead``), so Next only renders it.
 
     Args:
         fetch: returns the requested page of the preview being shown.
         log: the log Output widget shared with the other parts.
+        cheap: whether a page costs little now (the App: a snapshot is open); the
+            next page is read ahead only then, never by a whole preview in SQL.
     """
 
-    def __init__(self, fetch: PageSource | None = None, *, log: w.Output | None = None):
+    def __init__(
+        self,
+        fetch: PageSource | None = None,
+        *,
+        log: w.Output | None = None,
+        cheap: Callable[[], bool] | None = None,
+    ):
         super().__init__(log)
         self.fetch = fetch
+        self.cheap = cheap
         self.result: PreviewResult | None = None
         self._quiet = False
+        #: The page after the one shown, read ahead: ``((page, *filters), result)``.
+        self._ahead: tuple[tuple[object, ...], PreviewResult] | None = None
         self.summary = w.HTML("")
         self.summary.add_class("fsk-preview-summary")
         self.counts = w.HTML("")
@@ -215,6 +227,7 @@ class PreviewGrid(Part):
     def show(self, result: PreviewResult | None) -> None:
         """Render a preview (``None`` clears the panel) and reset the page filters."""
         self.result = result
+        self._ahead = None
         self._reset_filters()
         if result is None:
             self.summary.value = self.counts.value = self.chart.value = ""
@@ -224,6 +237,7 @@ class PreviewGrid(Part):
             return
         self._render_counts(result)
         self._render_page(result)
+        self._read_ahead()
 
     def _render_counts(self, result: PreviewResult) -> None:
         ctx = result.context
@@ -279,13 +293,46 @@ class PreviewGrid(Part):
         if self.result is None or self.fetch is None or self._quiet:
             return
         typ, out, oop = self.filters()
+        wanted = max(1, int(page))
+        ahead, self._ahead = self._ahead, None
         with self.busy():
-            result = self.fetch(max(1, int(page)), typ, out, oop)
+            if (
+                ahead is not None
+                and ahead[0] == (wanted, typ, out, oop)
+                and self._cheap()
+            ):
+                result = ahead[1]  # read from the snapshot, which is still open
+            else:
+                result = self.fetch(wanted, typ, out, oop)
             if result.total and result.page > result.pages:
                 result = self.fetch(result.pages, typ, out, oop)
             self.result = result
             self.status.value = ""
             self._render_page(result)
+        self._read_ahead()
+
+    def _cheap(self) -> bool:
+        return self.cheap is not None and self.cheap()
+
+    def _read_ahead(self) -> None:
+        """Read the page after the one shown while the browser renders this one.
+
+        The analyst mostly turns pages forward: Next then shows the page read here
+        without waiting for the database. A failure is left for Next to report.
+        """
+        shown = self.result
+        self._ahead = None
+        if shown is None or self.fetch is None or shown.page >= shown.pages:
+            return
+        if not self._cheap():
+            return
+        typ, out, oop = self.filters()
+        try:
+            got = self.fetch(shown.page + 1, typ, out, oop)
+        except Exception:
+            logger.debug("reading the next page ahead failed", exc_info=True)
+            return
+        self._ahead = ((shown.page + 1, typ, out, oop), got)
 
     def _reset_filters(self) -> None:
         self._quiet = True
