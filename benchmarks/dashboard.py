@@ -65,7 +65,7 @@ def _logpath() -> Path:
 
 def _load(page: Page, url: str) -> float:
     started = time.perf_counter()
-    page.goto(url)
+    page.goto(url, timeout=120_000)
     button = page.locator("button.fsk-preview")
     button.wait_for(state="visible", timeout=120_000)
     page.wait_for_function(
@@ -126,12 +126,13 @@ def _turn_in_page(page: Page, to: int) -> float:
 
 
 def measure(
-    url: str, runs: int, screenshot: Path | None, settle: float
+    url: str, runs: int, screenshot: Path | None, settle: float, pause: float = 1.0
 ) -> dict[str, Any]:
     """Load, preview and page-turn timings (lists of seconds) and the selection size.
 
     Before each load, ``settle`` seconds let Voila refill its pool of preheated
-    kernels (voila.json), as on a dashboard that is already being served.
+    kernels (voila.json), as on a dashboard that is already being served; ``pause``
+    seconds pass between page turns, as when a person reads the page.
     """
     out: dict[str, Any] = {
         "load": [],
@@ -154,9 +155,15 @@ def measure(
             seconds, total = _preview(page)
             out["preview"].append(seconds)
             out["total"] = total
-            out["turn"].append(statistics.median(_turn(page, n) for n in (2, 3, 4)))
-            time.sleep(1.0)
-            in_page = [_turn_in_page(page, n) for n in (5, 6, 7)]
+            turns = []
+            for n in (2, 3, 4):
+                time.sleep(pause)
+                turns.append(_turn(page, n))
+            out["turn"].append(statistics.median(turns))
+            in_page = []
+            for n in (5, 6, 7):
+                time.sleep(pause)
+                in_page.append(_turn_in_page(page, n))
             out["turn_page"].append(statistics.median(in_page))
             log(
                 f"run {i + 1}: load {out['load'][-1]:.2f} s, preview "
@@ -276,6 +283,9 @@ def main() -> int:
     parser.add_argument("--write-docs", type=Path, help="docs/performance.md to update")
     parser.add_argument("--screenshot", type=Path, help="PNG after the last preview")
     parser.add_argument(
+        "--pause", type=float, default=1.0, help="seconds between page turns"
+    )
+    parser.add_argument(
         "--skip-core", action="store_true", help="no in-process preview() reference"
     )
     args = parser.parse_args()
@@ -287,7 +297,11 @@ def main() -> int:
     try:
         wait_http(f"http://127.0.0.1:{port}/", proc, timeout=90.0)
         res = measure(
-            f"http://127.0.0.1:{port}/", args.runs, args.screenshot, args.settle
+            f"http://127.0.0.1:{port}/",
+            args.runs,
+            args.screenshot,
+            args.settle,
+            args.pause,
         )
         res["core"] = [] if args.skip_core else core_preview(url, args.runs)
     finally:
