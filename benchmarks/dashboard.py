@@ -5,6 +5,9 @@ Builds (once, cached in ``out/bench/``) a demo folder big enough for ADMIN to se
 over a million records with every object type on (SELCOR "totally" plus tasks, calls and
 appointments), serves the dashboard with Voila as ``forcedsync dashboard`` does, and
 drives it with Playwright. Each figure is the median of ``--runs`` fresh page loads.
+Next is timed twice: by Playwright (click to the page label seen by the driver, pages
+2-4) and inside the page (``performance.now()`` from the click to the label and the
+records table showing the page, plus two animation frames, pages 5-7).
 
     python benchmarks/dashboard.py                       # scale 450: ~1.08 M records
     python benchmarks/dashboard.py --write-docs docs/performance.md \
