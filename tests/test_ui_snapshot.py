@@ -202,3 +202,21 @@ def test_next_shows_the_page_read_ahead_while_the_snapshot_is_open(app: App) -> 
     app.grid.next_button.click()  # page 3 was read ahead, but from a closed snapshot
     assert calls == [(3, None, None, False)]
     assert app.grid.result.records == _preview(app, 3).records
+
+
+def test_a_subclass_adds_a_column_to_the_records_table(app: App) -> None:
+    from forcedsync_kit.ui.grid import PreviewGrid
+
+    class WithUser(PreviewGrid):
+        def frame(self, result: fsk.PreviewResult) -> object:  # type: ignore[override]
+            frame = super().frame(result)
+            frame.insert(0, "user", result.context.user)
+            return frame
+
+    app.preview_button.click()
+    grid = WithUser()
+    grid.show(app.grid.result)
+    assert list(grid.grid.data.columns[:3]) == ["user", "type", "key"]
+    assert grid.grid.data.iloc[0]["user"] == "ADMIN"
+    assert "<th>#</th><th>user</th><th>type</th>" in grid.grid.widget.value
+    grid.close()

@@ -50,7 +50,7 @@ def records_frame(records: Sequence[RecordRow], first: int = 1) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS), index=index)
 
 
-def _records_css() -> str:
+def _records_css(columns: Sequence[str]) -> str:
     """The records table's style: one rule per column, not a style per cell."""
     rules = [
         ".fsk-records{border-collapse:collapse;font-size:12px;width:100%}",
@@ -59,7 +59,7 @@ def _records_css() -> str:
         "border-bottom:1px solid #eee;vertical-align:top}",
         ".fsk-records td:first-child{text-align:right;color:#666}",
     ]
-    for i, name in enumerate(COLUMNS, start=2):  # the "#" column is the first
+    for i, name in enumerate(columns, start=2):  # the "#" column is the first
         if name in _WIDE:
             width = _WIDE[name]
             rules.append(
@@ -69,12 +69,10 @@ def _records_css() -> str:
     return "<style>" + "".join(rules) + "</style>"
 
 
-_RECORDS_CSS = _records_css()
-
-
 def records_html(frame: pd.DataFrame, *, height: str = "420px") -> str:
-    """A page of records as one escaped HTML table, scrolling under a fixed header."""
-    head = "".join(f"<th>{esc(c)}</th>" for c in (frame.index.name or "#", *COLUMNS))
+    """A page of records (any columns) as one escaped HTML table, fixed header."""
+    columns = [str(c) for c in frame.columns]
+    head = "".join(f"<th>{esc(c)}</th>" for c in (frame.index.name or "#", *columns))
     body = "".join(
         f"<tr><td>{number(int(i))}</td>"
         + "".join(f"<td>{esc(v)}</td>" for v in row)
@@ -82,8 +80,8 @@ def records_html(frame: pd.DataFrame, *, height: str = "420px") -> str:
         for i, row in zip(frame.index, frame.itertuples(index=False), strict=True)
     )
     return (
-        f"{_RECORDS_CSS}<div class='fsk-records-scroll' style='height:{height};"
-        f"overflow:auto;border:1px solid #e0e0e0'><table class='fsk-records'>"
+        f"{_records_css(columns)}<div class='fsk-records-scroll' style='height:"
+        f"{height};overflow:auto;border:1px solid #e0e0e0'><table class='fsk-records'>"
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
@@ -104,8 +102,12 @@ class RecordTable:
 
     def show(self, records: Sequence[RecordRow], first: int = 1) -> None:
         """Show ``records``, numbered from ``first``."""
-        self.data = records_frame(records, first)
-        self.widget.value = records_html(self.data, height=self.height)
+        self.show_frame(records_frame(records, first))
+
+    def show_frame(self, frame: pd.DataFrame) -> None:
+        """Show a frame of records (``records_frame``, maybe with more columns)."""
+        self.data = frame
+        self.widget.value = records_html(frame, height=self.height)
 
 
 def counts_html(
@@ -257,8 +259,12 @@ class PreviewGrid(Part):
             f"<div style='color:#8a6d00'>&#9888; {esc(n)}</div>" for n in notes
         )
 
+    def frame(self, result: PreviewResult) -> pd.DataFrame:
+        """The page's records as the table shows them (a subclass may add columns)."""
+        return records_frame(result.records, (result.page - 1) * result.page_size + 1)
+
     def _render_page(self, result: PreviewResult) -> None:
-        self.grid.show(result.records, (result.page - 1) * result.page_size + 1)
+        self.grid.show_frame(self.frame(result))
         with self.page_box.hold_sync():  # one message
             self.page_box.max = result.pages
             self.page_box.value = result.page
