@@ -28,6 +28,13 @@ pytestmark = [
 ]
 playwright = pytest.importorskip("playwright.sync_api")
 TIMEOUT_MS = 45_000
+#: True once an enabled Force button names the "to write" count shown: the fresh
+#: preview after a refused force is on the page (the differences come first).
+FRESH_JS = """() => {
+  const n = document.querySelector('.fsk-to-write');
+  return !!n && [...document.querySelectorAll('button')].some(
+    (b) => !b.disabled && b.innerText.trim() === `Force ${n.innerText} records`);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +99,8 @@ def test_force_after_the_queue_changed_writes_nothing_in_the_browser(
     table = p.locator("table.fsk-differences").first.inner_text()  # type: ignore[attr-defined]
     assert "supersede" in table and "previewed" in table
     assert syncdata_rows(engine) == before and run_count(engine) == 0
-    # the fresh preview offers to force its own counts
+    # the fresh preview (shown after the differences) offers to force its own counts
+    p.wait_for_function(FRESH_JS)  # type: ignore[attr-defined]
     fresh = _number(p, ".fsk-to-write")
     p.get_by_role("button", name=f"Force {fresh:,} records").wait_for()  # type: ignore[attr-defined]
     engine.dispose()
