@@ -1,8 +1,12 @@
 """Serve the Voila dashboard (``forcedsync dashboard``, ``make dashboard``).
 
-Voila reads ``voila.json`` from its working directory, so it is started in the
-package's ``resources/dashboards/`` folder (package data, found with
-``importlib.resources``; the repository's ``dashboards/`` links to it). The
+Voila reads ``voila.json`` from its working directory and serves the files under it,
+so it is started in a writable runtime folder that ``launch`` prepares: a copy of the
+package's ``resources/dashboards/`` notebook and ``voila.json`` (package data, found
+with ``importlib.resources``; the repository's ``dashboards/`` links to it). The
+kernels run there too, and the dashboard's Download writes its files under it
+(``fsk-exports/``), which an installed wheel's read-only package folder would refuse.
+The
 database URL reaches the kernel through the environment (``FORCEDSYNC_DB_URL``),
 and so does where each browser session takes its login (``FORCEDSYNC_IDENTITY``,
 SPEC §7): a request header set by an authenticating proxy, the JupyterHub user of a
@@ -15,14 +19,18 @@ not wait for the internet. Serving needs the [ui] extra (Voila, the widgets).
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import IO, Any
 
 from . import kernel, resources
@@ -37,6 +45,8 @@ logger = logging.getLogger(__name__)
 NOTEBOOK = "dashboard.ipynb"
 #: The Voila template served (dashboards/jupyter/voila/templates/forcedsync).
 TEMPLATE = "forcedsync"
+#: The packaged files copied into the runtime folder Voila runs in.
+RUNTIME_FILES = (NOTEBOOK, "voila.json")
 DEFAULT_PORT = 8866
 
 
@@ -175,6 +185,24 @@ def environment(
     return env
 
 
+def runtime_folder(parent: Path | None = None) -> Path:
+    """A new writable folder for Voila: the dashboard notebook and ``voila.json``.
+
+    It is created under ``parent`` (default: the system's temporary folder), private
+    to this user, and removed when this process exits; the exports of the sessions
+    it serves are written under it.
+
+    Raises:
+        BackendError: the packaged dashboards folder is missing.
+    """
+    source = resources.dashboards_dir()
+    folder = Path(tempfile.mkdtemp(prefix="forcedsync-dashboard-", dir=parent))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name in RUNTIME_FILES:
+        shutil.copyfile(source / name, folder / name)
+    return folder
+
+
 def launch(
     db_url: str | None = None,
     port: int = DEFAULT_PORT,
@@ -185,6 +213,7 @@ def launch(
     host: str = "127.0.0.1",
     base_url: str | None = None,
     identity: str | None = None,
+    workdir: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start Voila on the dashboard and return the process (the caller stops it).
 
@@ -198,12 +227,14 @@ def launch(
         host: the address Voila listens on.
         base_url: the path prefix Voila serves under (behind a proxy).
         identity: from ``identity_setting`` (checked there, not here).
+        workdir: the folder Voila runs and writes exports in (default: a new
+            ``runtime_folder()``, removed when this process exits).
 
     Raises:
         BackendError: the [ui] extra or the packaged dashboards folder is missing.
     """
     kernel.require("ui", "forcedsync dashboard")
-    folder = resources.dashboards_dir()
+    folder = workdir if workdir is not None else runtime_folder()
     kind, _, value = (identity or "").partition(":")
     header = value if kind == "header" else None
     return subprocess.Popen(

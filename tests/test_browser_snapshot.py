@@ -20,7 +20,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, v
 from conftest import drop_pg_schema, pg_url_or_skip
 
 import forcedsync_kit as fsk
-from forcedsync_kit import db, demo
+from forcedsync_kit import db, demo, resources
 from forcedsync_kit import schema as s
 
 pytestmark = [
@@ -29,6 +29,13 @@ pytestmark = [
 ]
 playwright = pytest.importorskip("playwright.sync_api")
 TIMEOUT_MS = 45_000
+#: True once an enabled Force button names the "to write" count shown: the fresh
+#: preview after a refused force is on the page (the differences come first).
+FRESH_JS = """() => {
+  const n = document.querySelector('.fsk-to-write');
+  return !!n && [...document.querySelectorAll('button')].some(
+    (b) => !b.disabled && b.innerText.trim() === `Force ${n.innerText} records`);
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +125,8 @@ def test_force_after_the_queue_changed_writes_nothing_in_the_browser(
     table = p.locator("table.fsk-differences").first.inner_text()  # type: ignore[attr-defined]
     assert "supersede" in table and "previewed" in table
     assert syncdata_rows(engine) == before and run_count(engine) == 0
-    # the fresh preview offers to force its own counts
+    # the fresh preview (shown after the differences) offers to force its own counts
+    p.wait_for_function(FRESH_JS)  # type: ignore[attr-defined]
     fresh = _number(p, ".fsk-to-write")
     p.get_by_role("button", name=f"Force {fresh:,} records").wait_for()  # type: ignore[attr-defined]
     engine.dispose()
@@ -168,3 +176,30 @@ def test_another_process_changes_a_duckdb_queue_while_the_dashboard_pages(
         p.locator(".fsk-changed").first.wait_for()  # type: ignore[attr-defined]
         assert syncdata_rows(engine) == before and run_count(engine) == 0
     engine.dispose()
+    # written in Voila's runtime folder, never in the (read-only when installed) package
+    assert not (resources.dashboards_dir() / "fsk-exports").exists()
+
+
+def _rows(p: object) -> list[list[str]]:
+    """The cells of the records table shown (the "#" column first)."""
+    return p.locator("table.fsk-records").first.evaluate(  # type: ignore[attr-defined]
+        "t => [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.innerText))"
+    )
+
+
+def test_a_page_is_one_table_and_next_replaces_it(
+    served: tuple[str, str], page: object
+) -> None:
+    p = page
+    _preview_tasks(p)
+    total = _number(p, ".fsk-total")
+    assert total > 200
+    header = p.locator("table.fsk-records th").all_inner_texts()  # type: ignore[attr-defined]
+    assert header[:3] == ["#", "type", "key"] and header[-1] == "reasons"
+    first = _rows(p)
+    assert len(first) == 200 and first[0][0] == "1" and first[0][1] == "TSK"
+    p.get_by_role("button", name="Next").click()  # type: ignore[attr-defined]
+    p.locator(".fsk-page-label").get_by_text("Page 2 of").wait_for()  # type: ignore[attr-defined]
+    second = _rows(p)
+    assert second[0][0] == "201" and len(second) == min(200, total - 200)
+    assert not {r[2] for r in first} & {r[2] for r in second}

@@ -80,3 +80,27 @@ def test_job_parameters_cell_is_generated_from_the_fields() -> None:
     assert lines[0].startswith("# Criteria")
     assert lines[1 : 1 + len(FIELDS)] == parameter_lines(JOB_DEFAULTS)
     assert lines[1 + len(FIELDS)] == ""  # then the job's own parameters
+
+
+def test_dashboard_runs_in_a_writable_copy_outside_the_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Voila's root (where Download writes) is never the installed package's folder."""
+    started: dict[str, object] = {}
+
+    def popen(cmd: list[str], **kwargs: object) -> object:
+        started.update(cmd=cmd, **kwargs)
+        return None
+
+    monkeypatch.setattr(dashboard.subprocess, "Popen", popen)
+    monkeypatch.setattr(dashboard.tempfile, "tempdir", str(tmp_path))
+    dashboard.launch(f"duckdb:///{tmp_path / 'demo.duckdb'}", 8999)
+    root = Path(str(started["cwd"]))
+    package = resources.dashboards_dir()
+    assert root.parent == tmp_path and package.resolve() not in root.resolve().parents
+    for name in ("dashboard.ipynb", "voila.json"):
+        assert (root / name).read_bytes() == (package / name).read_bytes()
+    assert dashboard.NOTEBOOK in started["cmd"]  # type: ignore[operator]
+    (root / "fsk-exports").mkdir()  # the kernel writes the exports here
+    mine = dashboard.launch("duckdb:///x.duckdb", 8999, workdir=tmp_path / "given")
+    assert mine is None and started["cwd"] == tmp_path / "given"

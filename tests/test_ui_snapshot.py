@@ -175,3 +175,48 @@ def test_an_idle_snapshot_is_released_and_paging_goes_on(
     assert app.grid.result.records == _preview(app, 2).records
     app.download.csv_button.click()  # classifies again for the file
     assert f"({N_TASKS} records)" in app.download.link.value
+
+
+def test_next_shows_the_page_read_ahead_while_the_snapshot_is_open(app: App) -> None:
+    app.preview_button.click()  # shows page 1 and reads page 2 ahead
+    calls: list[tuple[object, ...]] = []
+    inner = app.grid.fetch
+    assert inner is not None
+
+    def fetch(*args: object) -> fsk.PreviewResult:
+        calls.append(args)
+        return inner(*args)  # type: ignore[arg-type]
+
+    app.grid.fetch = fetch
+    app.grid.next_button.click()
+    assert app.grid.result is not None and app.grid.result.page == 2
+    assert app.grid.result.records == _preview(app, 2).records
+    assert app.grid.grid.data.index[0] == 201
+    assert calls == [(3, None, None, False)]  # only the page after, read ahead
+    app.grid.next_button.click()  # the last page: shown, nothing read ahead
+    assert app.grid.result.records == _preview(app, 3).records
+    assert calls == [(3, None, None, False)]
+    app.grid.prev_button.click()
+    app.form.fields["FLGTRCDET"].value = True  # criteria changed: snapshot closed
+    calls.clear()
+    app.grid.next_button.click()  # page 3 was read ahead, but from a closed snapshot
+    assert calls == [(3, None, None, False)]
+    assert app.grid.result.records == _preview(app, 3).records
+
+
+def test_a_subclass_adds_a_column_to_the_records_table(app: App) -> None:
+    from forcedsync_kit.ui.grid import PreviewGrid
+
+    class WithUser(PreviewGrid):
+        def frame(self, result: fsk.PreviewResult) -> object:  # type: ignore[override]
+            frame = super().frame(result)
+            frame.insert(0, "user", result.context.user)
+            return frame
+
+    app.preview_button.click()
+    grid = WithUser()
+    grid.show(app.grid.result)
+    assert list(grid.grid.data.columns[:3]) == ["user", "type", "key"]
+    assert grid.grid.data.iloc[0]["user"] == "ADMIN"
+    assert "<th>#</th><th>user</th><th>type</th>" in grid.grid.widget.value
+    grid.close()

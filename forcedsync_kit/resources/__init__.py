@@ -46,7 +46,10 @@ def job_notebook() -> Iterator[Path]:
 
 
 def dashboards_dir() -> Path:
-    """The packaged folder Voila runs in (dashboard.ipynb, voila.json, template).
+    """The packaged dashboard folder (dashboard.ipynb, voila.json, template).
+
+    Voila runs in a writable copy of the notebook and ``voila.json``
+    (``dashboard.runtime_folder``); the template is read from here.
 
     Voila needs a real folder that outlives this call, so a package imported from a
     zip file is refused rather than copied out.

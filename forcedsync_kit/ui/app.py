@@ -78,7 +78,7 @@ class App(Part):
             description="Preview", button_style="primary", icon="search"
         )
         self.preview_button.add_class("fsk-preview")
-        self.grid = PreviewGrid(self._page, log=self.log)
+        self.grid = PreviewGrid(self._page, log=self.log, cheap=self._snapshot_open)
         self._snapshot_state(engine)
         self.commit = CommitPanel(
             self._force,
@@ -201,6 +201,9 @@ class App(Part):
             shown.criteria, page=page, now=shown.now, object_type=object_type,
             outcome=outcome, only_oop=only_oop,
         )  # fmt: skip
+
+    def _snapshot_open(self) -> bool:
+        return self.snapshot is not None and not self.snapshot.closed
 
     def _snapshot_page(
         self, page: int, object_type: str | None, outcome: str | None, only_oop: bool

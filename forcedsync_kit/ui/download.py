@@ -3,7 +3,9 @@
 Voila 0.5 serves the files under its root directory at ``voila/files/<path>``
 (``AllowListFileHandler``), only those matching ``VoilaConfiguration.file_allowlist``
 (dashboards/voila.json allows ``fsk-exports/<32 hex>/<name>.csv|.parquet``). The
-kernel runs in that root directory (the dashboard notebook's folder), so an export is
+kernel runs in that root directory (the dashboard notebook's folder: the writable
+runtime folder ``forcedsync dashboard`` prepares, never the installed package's
+folder), so an export is
 written to ``fsk-exports/<session id>/`` there and linked relatively: the page is
 served at ``<base_url>`` so the link resolves to ``<base_url>voila/files/...``. The
 session id is random (nobody guesses another session's file), and the folder is

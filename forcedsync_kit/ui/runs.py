@@ -7,16 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
-import pandas as pd
-from ipydatagrid import DataGrid
 
-from .. import RecordRow, RunInfo, UndoResult
+from .. import RunInfo, UndoResult
 from ..states import RunKind, RunStatus
 from .backend import Api
 from .base import classed, esc, message_html, table_html
 from .commit import LogLink
 from .confirm import ReportingPart
-from .grid import COLUMNS, counts_html
+from .grid import RecordTable, counts_html
 
 logger = logging.getLogger(__name__)
 
@@ -75,26 +73,6 @@ def history_html(runs: Sequence[RunInfo]) -> str:
     )
 
 
-def _frame(records: Sequence[RecordRow]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            (
-                r.object_type,
-                r.record_key,
-                r.description or "",
-                r.date.isoformat() if r.date else "",
-                r.rep or "",
-                r.outcome,
-                "yes" if r.out_of_phase else "",
-                "; ".join(r.reasons),
-            )
-            for r in records
-        ],
-        columns=list(COLUMNS),
-        index=pd.RangeIndex(1, len(records) + 1, name="#"),
-    )
-
-
 class RunsPanel(ReportingPart):
     """Run history, the detail of the selected run, and its undo.
 
@@ -127,12 +105,7 @@ class RunsPanel(ReportingPart):
             style={"description_width": "40px"},
         )
         self.detail = classed(w.HTML(""), "fsk-run-detail")
-        self.grid = DataGrid(
-            pd.DataFrame(columns=list(COLUMNS)),
-            base_column_size=110,
-            column_widths={"description": 260, "reasons": 320},
-            layout=w.Layout(height="260px", width="100%"),
-        )
+        self.grid = RecordTable("260px")
         self.loglink = LogLink(lambda rid: self.api.log_text(rid), log=self.log)
         self.undo_button = classed(
             w.Button(description="Undo this run", button_style="warning"), "fsk-undo"
@@ -145,7 +118,7 @@ class RunsPanel(ReportingPart):
                 self.history,
                 self.picker,
                 self.detail,
-                self.grid,
+                self.grid.widget,
                 self.loglink.root,
                 self.undo_button,
                 self.confirmation.root,
@@ -184,7 +157,7 @@ class RunsPanel(ReportingPart):
         if run_id is None:
             self.info = None
             self.detail.value = ""
-            self.grid.data = _frame([])
+            self.grid.show([])
             self.loglink.set_run(None)
             self.refresh_buttons()
             return
@@ -193,7 +166,7 @@ class RunsPanel(ReportingPart):
         records, total = (
             self.api.run_records(run_id) if info.kind == RunKind.FORCE else ([], 0)
         )
-        self.grid.data = _frame(records)
+        self.grid.show(records)
         params = " ".join(
             f"{k}={v}"
             for k, v in sorted(info.params.items())
