@@ -20,7 +20,7 @@ KERNEL_NAME = "forcedsync"
 KERNEL_DISPLAY_NAME = "Python (forcedsync)"
 #: What each extra brings, by the modules a command needs from it.
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "ui": ("voila", "ipywidgets", "ipydatagrid", "ipykernel"),
+    "ui": ("voila", "ipywidgets", "ipykernel"),
     "jobs": ("papermill", "ipykernel"),
 }
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTRAINTS = ROOT / "constraints.txt"
-JUPYTER = ("ipywidgets", "ipydatagrid", "voila", "papermill", "ipykernel", "jupyterlab")
+JUPYTER = ("ipywidgets", "voila", "papermill", "ipykernel", "jupyterlab")
 CRITERIA = ["-p", "SELTSK=1"]
 R_ROWS = (
     "select count(*) from syncdata "
