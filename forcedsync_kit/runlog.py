@@ -166,7 +166,9 @@ def list_runs(
         db.require_schema(conn)
         items = [_info(row) for row in conn.execute(stmt)]
         ids = [i.target_run_id or i.run_id for i in items]
-        batches = dict(conn.execute(batchlog.batch_of_runs(ids)).tuples().all())
+        batches = dict(
+            conn.execute(batchlog.batch_of_runs(ids, tables.of(conn))).tuples().all()
+        )
     return [
         dataclasses.replace(i, batch_id=batches.get(i.target_run_id or i.run_id))
         for i in items
