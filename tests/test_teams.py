@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from builders import count, syncdata_rows
 from click.testing import CliRunner
 
-from forcedsync_kit import batch, batchlog, demo, marking, runlog
+from forcedsync_kit import batch, batchlog, db, demo, marking, runlog
 from forcedsync_kit import schema as s
 from forcedsync_kit.cli import cli
 from forcedsync_kit.criteria import Criteria
@@ -310,3 +310,38 @@ def test_part_done_by_another_session_is_not_forced_again(
     ]
     assert dict(again.parts[0].counts) == dict(first.parts[0].counts)
     assert len(runs_of(folder)) == 2 and syncdata_rows(folder) == rows
+
+
+def threshold(conn: sa.Connection) -> str:
+    return str(
+        conn.execute(sa.text("SELECT current_setting('checkpoint_threshold')")).scalar()
+    )
+
+
+def test_duckdb_batch_checkpoints_once_and_restores_the_threshold(
+    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB: no checkpoint between parts (threshold raised), restored after, even
+    after a failed part; PostgreSQL: nothing of it (keep_open holds nothing)."""
+    duck = folder.dialect.name == "duckdb"
+    seen: list[str] = []
+    real = forcing.insert_forced
+
+    def watched(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
+        real(conn, run_id, ctx, now)
+        if duck:
+            seen.append(threshold(conn))
+        if ctx.user == "SALES1":
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(forcing, "insert_forced", watched)
+    with db.reading(folder) as held:  # keeps the DuckDB instance (and its settings)
+        default = threshold(held) if duck else ""
+        held.commit()
+        with pytest.raises(BatchPartError):
+            batch.force_batch(folder, team("ADMIN,SALES1"), operator="ADMIN", now=NOW)
+        after = threshold(held) if duck else ""
+    if duck:
+        assert len(seen) == 2 and all(s.startswith("931") for s in seen)  # 1 TB
+        assert after == default == "16.0 MiB"
+    assert runs_of(folder) == [("ADMIN", "FORCE")]

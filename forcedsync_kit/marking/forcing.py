@@ -229,27 +229,19 @@ def write_force(conn: Connection, job: ForceJob) -> ForceResult:
     counts = run_counts(conn, run_id)
     if not allocated:
         store_keys(conn, base + written_count(counts), had_key)
-    ended = stamp()
-    runlog.record_force_run(
-        conn,
-        run_id,
-        ctx=ctx,
-        criteria=job.criteria,
-        times=(job.started, ended, job.clock),
-        counts=counts,
-        warnings=plan.warnings,
-    )
-    return ForceResult(
+    result = ForceResult(
         run_id=run_id,
         context=ctx,
         criteria=job.criteria,
         now=job.clock,
         started=job.started,
-        ended=ended,
+        ended=stamp(),
         counts=counts,
         warnings=plan.warnings,
         skipped_types=plan.skipped,
     )
+    runlog.record_force_run(conn, result)
+    return result
 
 
 def force(
