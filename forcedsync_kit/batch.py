@@ -160,7 +160,9 @@ def force_part(
 ) -> UserPart:
     """One user's part: a force whose FSYBUSR row turns DONE in its transaction."""
     user = str(criteria.user)
-    job = forcing.ForceJob(uuid.uuid4().hex, criteria, operator, clock, stamp(), step)
+    job = forcing.ForceJob(
+        forcing.new_run_id(), criteria, operator, clock, stamp(), step
+    )
 
     def body(conn: Connection) -> UserPart:
         earlier = batchlog.done_run(conn, batch_id, user)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from builders import count, syncdata_rows
+from builders import count, part_failing, syncdata_rows
 from click.testing import CliRunner
 
 from forcedsync_kit import batch, batchlog, db, demo, marking, runlog
@@ -134,20 +134,13 @@ def test_nobody_left_is_a_refusal_and_nothing_is_written(folder: sa.Engine) -> N
     assert count(folder, s.fsybatch) == count(folder, s.fsybusr) == 0
 
 
-def test_failure_in_part_k_keeps_earlier_and_rerun_completes(
-    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failure_in_part_k_keeps_earlier_and_rerun_completes(folder: sa.Engine) -> None:
     before = syncdata_rows(folder)
     crit = team("ADMIN,SALES1,SALES2")
-    real = forcing.insert_forced
-
-    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
-        real(conn, run_id, ctx, now)
-        if ctx.user == "SALES1":
-            raise RuntimeError("disk full")
-
-    monkeypatch.setattr(forcing, "insert_forced", broken)
-    with pytest.raises(BatchPartError, match="SALES1 failed") as err:
+    with (
+        part_failing("SALES1"),
+        pytest.raises(BatchPartError, match="SALES1 failed") as err,
+    ):
         batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
     assert "disk full" in str(err.value)
     partial = err.value.result
@@ -160,7 +153,6 @@ def test_failure_in_part_k_keeps_earlier_and_rerun_completes(
     assert [r for r in syncdata_rows(folder) if r[1] in ("SALES1", "SALES2")] == later
     admin_rows = [r for r in syncdata_rows(folder) if r[1] == "ADMIN"]
 
-    monkeypatch.setattr(forcing, "insert_forced", real)
     done = batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
     assert done.batch_id == err.value.batch_id and done.complete
     assert [(p.user, p.status, p.earlier) for p in done.parts] == [
