@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import schema as s
+from . import tables
 
 
 class BatchStatus(enum.StrEnum):
@@ -65,8 +65,9 @@ def create(
     refused: dict[str, str],
 ) -> None:
     """Insert a batch's header and its parts: ``users`` in order, refusals marked."""
+    tb = tables.of(conn)
     conn.execute(
-        sa.insert(s.fsybatch).values(
+        sa.insert(tb.fsybatch).values(
             batchid=header.batch_id,
             oprusr=header.operator,
             criteria=header.criteria,
@@ -88,7 +89,7 @@ def create(
         }
         for seq, user in enumerate(users, start=1)
     ]
-    conn.execute(sa.insert(s.fsybusr), rows)
+    conn.execute(sa.insert(tb.fsybusr), rows)
 
 
 def _header(row: Any) -> Header:
@@ -99,14 +100,14 @@ def _header(row: Any) -> Header:
 
 def find(conn: Connection, batch_id: str) -> Header | None:
     """The header of ``batch_id``, or None."""
-    b = s.fsybatch
+    b = tables.of(conn).fsybatch
     row = conn.execute(sa.select(b).where(b.c.batchid == batch_id)).first()
     return None if row is None else _header(row)
 
 
 def find_open(conn: Connection, criteria_json: str) -> Header | None:
     """The newest OPEN batch made with exactly these criteria, or None."""
-    b = s.fsybatch
+    b = tables.of(conn).fsybatch
     row = conn.execute(
         sa.select(b)
         .where(b.c.criteria == criteria_json, b.c.status == str(BatchStatus.OPEN))
@@ -118,7 +119,7 @@ def find_open(conn: Connection, criteria_json: str) -> Header | None:
 
 def parts(conn: Connection, batch_id: str) -> list[Part]:
     """The parts of a batch, in order."""
-    p = s.fsybusr
+    p = tables.of(conn).fsybusr
     rows = conn.execute(
         sa.select(p).where(p.c.batchid == batch_id).order_by(p.c.seq)
     ).all()
@@ -127,7 +128,7 @@ def parts(conn: Connection, batch_id: str) -> list[Part]:
 
 def done_run(conn: Connection, batch_id: str, user: str) -> str | None:
     """The FORCE run of ``user``'s part when that part is DONE, else None."""
-    p = s.fsybusr
+    p = tables.of(conn).fsybusr
     return conn.execute(
         sa.select(p.c.runid).where(
             p.c.batchid == batch_id,
@@ -147,7 +148,7 @@ def set_part(
     message: str | None = None,
 ) -> None:
     """Record a part's state; a DONE part is never changed again."""
-    p = s.fsybusr
+    p = tables.of(conn).fsybusr
     conn.execute(
         sa.update(p)
         .where(
@@ -161,11 +162,13 @@ def set_part(
 
 def set_status(conn: Connection, batch_id: str, status: BatchStatus) -> None:
     """Record the batch's status."""
-    b = s.fsybatch
+    b = tables.of(conn).fsybatch
     conn.execute(sa.update(b).where(b.c.batchid == batch_id).values(status=str(status)))
 
 
-def batch_of_runs(run_ids: list[str]) -> sa.Select[Any]:
+def batch_of_runs(
+    run_ids: list[str], tb: tables.Tables = tables.TOOLKIT
+) -> sa.Select[Any]:
     """SELECT (runid, batchid) of the FORCE runs among ``run_ids`` made by a batch."""
-    p = s.fsybusr
+    p = tb.fsybusr
     return sa.select(p.c.runid, p.c.batchid).where(p.c.runid.in_(run_ids))

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from . import batchlog, db, present, tables
-from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
+from .criteria import OBJECT_TYPES, OUTCOMES
 from .errors import CriteriaError, RunNotFoundError
-from .results import Counts, RecordRow, RunContext, RunInfo
+from .results import ForceResult, RecordRow, RunInfo
 from .selection import describe, record_row, split_reasons
 from .states import RunKind, RunStatus
 
@@ -71,33 +71,47 @@ def run_exists(engine: Engine, run_id: str) -> bool:
         return find_run(conn, run_id) is not None
 
 
-def record_force_run(
+def _insert_run(
     conn: Connection,
     run_id: str,
-    *,
-    ctx: RunContext,
-    criteria: Criteria,
+    kind: RunKind,
     times: tuple[dt.datetime, dt.datetime, dt.datetime],
-    counts: Counts,
+    tally: dict[str, Any],
     warnings: Sequence[str],
+    **who: Any,
 ) -> None:
-    """Insert the header of a force run; ``times`` are (started, ended, run clock)."""
+    """Insert an FSYRUN header: ``times`` are (started, ended, run clock), ``tally``
+    its counts, ``who`` the columns naming its operator, user, company and criteria."""
     started, ended, clock = times
     conn.execute(
         sa.insert(tables.of(conn).fsyrun).values(
             runid=run_id,
-            runkind=str(RunKind.FORCE),
-            oprusr=ctx.operator,
-            usr=ctx.user,
-            cpy=ctx.company,
-            criteria=criteria.to_json(),
+            runkind=str(kind),
             started=started,
             ended=ended,
             runclock=clock,
             status=str(RunStatus.DONE),
-            counts=json.dumps(counts),
+            counts=json.dumps(tally),
             warnings=json.dumps(list(warnings)),
+            **who,
         )
+    )
+
+
+def record_force_run(conn: Connection, result: ForceResult) -> None:
+    """Insert the header of the force run ``result`` (its FSYRUN row)."""
+    ctx = result.context
+    _insert_run(
+        conn,
+        result.run_id,
+        RunKind.FORCE,
+        (result.started, result.ended, result.now),
+        {typ: dict(by_outcome) for typ, by_outcome in result.counts.items()},
+        result.warnings,
+        oprusr=ctx.operator,
+        usr=ctx.user,
+        cpy=ctx.company,
+        criteria=result.criteria.to_json(),
     )
 
 
@@ -115,24 +129,19 @@ def record_undo_run(
 
     ``times`` are (started, ended, run clock); ``tally`` is (restored, kept).
     """
-    started, ended, clock = times
     restored, kept = tally
-    conn.execute(
-        sa.insert(tables.of(conn).fsyrun).values(
-            runid=undo_id,
-            runkind=str(RunKind.UNDO),
-            oprusr=operator,
-            usr=target.usr,
-            cpy=target.cpy,
-            criteria=target.criteria,
-            started=started,
-            ended=ended,
-            runclock=clock,
-            status=str(RunStatus.DONE),
-            counts=json.dumps({"restored": restored, "kept": kept}),
-            warnings=json.dumps(list(warnings)),
-            targetrun=target.runid,
-        )
+    _insert_run(
+        conn,
+        undo_id,
+        RunKind.UNDO,
+        times,
+        {"restored": restored, "kept": kept},
+        warnings,
+        oprusr=operator,
+        usr=target.usr,
+        cpy=target.cpy,
+        criteria=target.criteria,
+        targetrun=target.runid,
     )
 
 
@@ -166,7 +175,9 @@ def list_runs(
         db.require_schema(conn)
         items = [_info(row) for row in conn.execute(stmt)]
         ids = [i.target_run_id or i.run_id for i in items]
-        batches = dict(conn.execute(batchlog.batch_of_runs(ids)).tuples().all())
+        batches = dict(
+            conn.execute(batchlog.batch_of_runs(ids, tables.of(conn))).tuples().all()
+        )
     return [
         dataclasses.replace(i, batch_id=batches.get(i.target_run_id or i.run_id))
         for i in items

@@ -15,20 +15,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import context, tables
-from . import schema as s
 from .criteria import Criteria
 from .errors import CriteriaError, UserResolutionError
 
 
-def effective_rep(cpy: str | None) -> tuple[sa.FromClause, sa.ColumnElement[str]]:
+def effective_rep(
+    cpy: str | None, tb: tables.Tables = tables.TOOLKIT
+) -> tuple[sa.FromClause, sa.ColumnElement[str]]:
     """AUTILIS joined to each user's AUSCRMF, and that rep (SPEC §2), in one SELECT.
 
     The most specific level that has a row holds (user, else company, else folder),
     even with an empty value. The company is ``cpy`` when given, else the user's.
     """
-    u, a = s.autilis, s.adoval
+    u, a = tb.autilis, tb.parameter_values()
     usr, com, gen = a.alias("rep_usr"), a.alias("rep_cpy"), a.alias("rep_gen")
-    company = sa.literal(cpy, sa.String) if cpy else sa.func.coalesce(u.c.cpy, "")
+    company = (
+        sa.literal(cpy, sa.String) if cpy else sa.func.coalesce(tb.value(u.c.cpy), "")
+    )
     joined = (
         u.outerjoin(
             usr,
@@ -44,7 +47,11 @@ def effective_rep(cpy: str | None) -> tuple[sa.FromClause, sa.ColumnElement[str]
         )
         .outerjoin(
             gen,
-            sa.and_(gen.c.param == "AUSCRMF", gen.c.lev == "GEN", gen.c.levkey == ""),
+            sa.and_(
+                gen.c.param == "AUSCRMF",
+                gen.c.lev == "GEN",
+                sa.func.coalesce(gen.c.levkey, "") == "",
+            ),
         )
     )
     value = sa.case(
@@ -57,8 +64,9 @@ def effective_rep(cpy: str | None) -> tuple[sa.FromClause, sa.ColumnElement[str]
 
 def _selected(conn: Connection, criteria: Criteria) -> list[str]:
     """Users with a SYNCPAR setup that pass USRFCY, USRCPY and the USRREP range."""
-    joined, rep = effective_rep(criteria.cpy)
-    u, p, r = s.autilis, s.syncpar, s.salesrep
+    tb = tables.of(conn)
+    joined, rep = effective_rep(criteria.cpy, tb)
+    u, p, r = tb.autilis, tb.syncpar, tb.salesrep
     stmt = sa.select(u.c.codusr).select_from(joined.join(p, p.c.sypusr == u.c.codusr))
     if criteria.usrcpy:
         stmt = stmt.where(u.c.cpy == criteria.usrcpy)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
 from forcedsync_kit import schema as s
+from forcedsync_kit.marking import forcing
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0)
 T0 = dt.datetime(2026, 11, 1, 9, 0, 0)  # default UPDDATTIM of records
@@ -294,3 +297,20 @@ def count(engine: sa.Engine, table: sa.Table) -> int:
         return int(
             conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
         )
+
+
+@contextlib.contextmanager
+def part_failing(user: str, message: str = "disk full") -> Iterator[None]:
+    """Inside: the force of ``user`` fails after its R rows are inserted."""
+    real = forcing.insert_forced
+
+    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
+        real(conn, run_id, ctx, now)
+        if ctx.user == user:
+            raise RuntimeError(message)
+
+    forcing.insert_forced = broken  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        forcing.insert_forced = real  # type: ignore[assignment]

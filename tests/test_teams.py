@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from builders import count, syncdata_rows
+from builders import count, part_failing, syncdata_rows
 from click.testing import CliRunner
 
-from forcedsync_kit import batch, batchlog, demo, marking, runlog
+from forcedsync_kit import batch, batchlog, db, demo, marking, runlog
 from forcedsync_kit import schema as s
 from forcedsync_kit.cli import cli
 from forcedsync_kit.criteria import Criteria
@@ -134,20 +134,13 @@ def test_nobody_left_is_a_refusal_and_nothing_is_written(folder: sa.Engine) -> N
     assert count(folder, s.fsybatch) == count(folder, s.fsybusr) == 0
 
 
-def test_failure_in_part_k_keeps_earlier_and_rerun_completes(
-    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failure_in_part_k_keeps_earlier_and_rerun_completes(folder: sa.Engine) -> None:
     before = syncdata_rows(folder)
     crit = team("ADMIN,SALES1,SALES2")
-    real = forcing.insert_forced
-
-    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
-        real(conn, run_id, ctx, now)
-        if ctx.user == "SALES1":
-            raise RuntimeError("disk full")
-
-    monkeypatch.setattr(forcing, "insert_forced", broken)
-    with pytest.raises(BatchPartError, match="SALES1 failed") as err:
+    with (
+        part_failing("SALES1"),
+        pytest.raises(BatchPartError, match="SALES1 failed") as err,
+    ):
         batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
     assert "disk full" in str(err.value)
     partial = err.value.result
@@ -160,7 +153,6 @@ def test_failure_in_part_k_keeps_earlier_and_rerun_completes(
     assert [r for r in syncdata_rows(folder) if r[1] in ("SALES1", "SALES2")] == later
     admin_rows = [r for r in syncdata_rows(folder) if r[1] == "ADMIN"]
 
-    monkeypatch.setattr(forcing, "insert_forced", real)
     done = batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
     assert done.batch_id == err.value.batch_id and done.complete
     assert [(p.user, p.status, p.earlier) for p in done.parts] == [
@@ -310,3 +302,38 @@ def test_part_done_by_another_session_is_not_forced_again(
     ]
     assert dict(again.parts[0].counts) == dict(first.parts[0].counts)
     assert len(runs_of(folder)) == 2 and syncdata_rows(folder) == rows
+
+
+def threshold(conn: sa.Connection) -> str:
+    return str(
+        conn.execute(sa.text("SELECT current_setting('checkpoint_threshold')")).scalar()
+    )
+
+
+def test_duckdb_batch_checkpoints_once_and_restores_the_threshold(
+    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB: no checkpoint between parts (threshold raised), restored after, even
+    after a failed part; PostgreSQL: nothing of it (keep_open holds nothing)."""
+    duck = folder.dialect.name == "duckdb"
+    seen: list[str] = []
+    real = forcing.insert_forced
+
+    def watched(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
+        real(conn, run_id, ctx, now)
+        if duck:
+            seen.append(threshold(conn))
+        if ctx.user == "SALES1":
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(forcing, "insert_forced", watched)
+    with db.reading(folder) as held:  # keeps the DuckDB instance (and its settings)
+        default = threshold(held) if duck else ""
+        held.commit()
+        with pytest.raises(BatchPartError):
+            batch.force_batch(folder, team("ADMIN,SALES1"), operator="ADMIN", now=NOW)
+        after = threshold(held) if duck else ""
+    if duck:
+        assert len(seen) == 2 and all(s.startswith("931") for s in seen)  # 1 TB
+        assert after == default == "16.0 MiB"
+    assert runs_of(folder) == [("ADMIN", "FORCE")]

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from x3_helpers import drop_folder, x3_folder  # noqa: F401  (the ``folder`` fixture)
+from x3_helpers import (  # noqa: F401  (the ``folder`` and ``both`` fixtures)
+    Both,
+    both_layouts,
+    empty,
+    logical_rows,
+    queue,
+    x3_folder,
+)
 
-from forcedsync_kit import Criteria, db, force, outlook, preview, runlog, tables, undo
-from forcedsync_kit.layout import AUUID, UPDTICK, Layout
+from forcedsync_kit import Criteria, force, outlook, preview, runlog, tables, undo
+from forcedsync_kit.layout import AUUID, UPDTICK
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0)
 EMPTY_DAY = dt.date(1753, 1, 1)
@@ -38,41 +43,10 @@ CRITERIA = {
 }
 
 
-class Both(NamedTuple):
-    toolkit: sa.Engine
-    x3: sa.Engine
-    layout: Layout
-
-
-@pytest.fixture(name="both")
-def both_layouts(folder: tuple[sa.Engine, Layout], backend: str) -> Iterator[Both]:
-    """The toolkit engine and an engine bound to the folder, its toolkit schema made."""
-    engine, x3 = folder
-    own = (
-        "FORCEDSYNC" if backend.startswith("duckdb") else f"FSY_{uuid.uuid4().hex[:8]}"
-    )
-    layout = Layout("x3", folder=x3.folder, toolkit_schema=own)
-    bound = db.connect(backend, layout=layout)
-    created = db.init(bound)
-    assert sorted(created) == [
-        "fsybatch", "fsybusr", "fsykey", "fsylog", "fsyold", "fsyrun"
-    ]  # fmt: skip
-    try:
-        yield Both(engine, bound, layout)
-    finally:
-        if not backend.startswith("duckdb"):
-            drop_folder(engine, own)
-
-
-def _empty(value: Any) -> Any:
-    """SPEC §8: NULL, '' and blanks are all "empty" (the toolkit's demo stores '')."""
-    return None if isinstance(value, str) and not value.strip() else value
-
-
 def _records(engine: sa.Engine, criteria: Criteria) -> tuple[Any, list[Any]]:
     res = preview(engine, criteria, operator="ADMIN", now=NOW, page_size=10_000)
     rows = [
-        dataclasses.replace(r, description=_empty(r.description), rep=_empty(r.rep))
+        dataclasses.replace(r, description=empty(r.description), rep=empty(r.rep))
         for r in res.records
     ]
     return res.counts, sorted(rows, key=repr)
@@ -88,39 +62,22 @@ def test_same_preview_on_both_layouts(both: Both, name: str) -> None:
         assert records_tk, name  # the case selects something
 
 
-def _logical_rows(
-    engine: sa.Engine, table: sa.Table, raw: bool
-) -> list[tuple[Any, ...]]:
-    """SYNCDATA as the model reads it (``raw``: as stored), sorted, SYDNUM left out."""
-    tb = tables.of(engine)
-    names = [n for n in tb.columns(table) if n != "sydnum"]
-    cols = [table.c[n] if raw else tb.value(table.c[n]) for n in names]
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(*cols)).all()
-    shown = (tuple(r) if raw else tuple(_empty(v) for v in r) for r in rows)
-    return sorted(shown, key=repr)
-
-
-def _queue(engine: sa.Engine, raw: bool = False) -> list[tuple[Any, ...]]:
-    return _logical_rows(engine, tables.of(engine).syncdata, raw)
-
-
 def test_force_writes_the_same_syncdata_and_undo_restores_it(both: Both) -> None:
     crit = CRITERIA["activities"]
-    before_tk, before_x3 = _queue(both.toolkit), _queue(both.x3, raw=True)
-    assert _queue(both.x3) == before_tk  # the same content, read through the layout
+    before_tk, before_x3 = queue(both.toolkit), queue(both.x3, raw=True)
+    assert queue(both.x3) == before_tk  # the same content, read through the layout
     done_tk = force(both.toolkit, crit, operator="ADMIN", now=NOW)
     done_x3 = force(both.x3, crit, operator="ADMIN", now=NOW)
     assert done_x3.counts == done_tk.counts
     assert done_x3.written == done_tk.written > 0
-    assert _queue(both.x3) == _queue(both.toolkit)
+    assert queue(both.x3) == queue(both.toolkit)
     again = force(both.x3, crit, operator="ADMIN", now=NOW)
     assert again.written == 0  # idempotent on the folder too
     undone_x3 = undo(both.x3, done_x3.run_id, operator="ADMIN")
     undone_tk = undo(both.toolkit, done_tk.run_id, operator="ADMIN")
     assert undone_x3.restored == undone_tk.restored == done_tk.written
-    assert _queue(both.toolkit) == before_tk
-    assert _queue(both.x3, raw=True) == before_x3  # exact, blanks and dates included
+    assert queue(both.toolkit) == before_tk
+    assert queue(both.x3, raw=True) == before_x3  # exact, blanks and dates included
 
 
 def _nulls(conn: sa.Connection, table: sa.Table) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 import pytest
 import sqlalchemy as sa
 from conftest import drop_pg_schema, pg_url_or_skip
 
-from forcedsync_kit import db, schema, x3folder
+from forcedsync_kit import db, schema, tables, x3folder
 from forcedsync_kit.layout import Layout
 
 _TEMPLATES: dict[str, tuple[str, str]] = {}
@@ -92,3 +93,52 @@ def x3_folder(
     finally:
         if kind == "postgresql":
             drop_folder(engine, name)
+
+
+class Both(NamedTuple):
+    toolkit: sa.Engine
+    x3: sa.Engine
+    layout: Layout
+
+
+@pytest.fixture(name="both")
+def both_layouts(folder: tuple[sa.Engine, Layout], backend: str) -> Iterator[Both]:
+    """The toolkit engine and an engine bound to the folder, its toolkit schema made."""
+    engine, x3 = folder
+    own = (
+        "FORCEDSYNC" if backend.startswith("duckdb") else f"FSY_{uuid.uuid4().hex[:8]}"
+    )
+    layout = Layout("x3", folder=x3.folder, toolkit_schema=own)
+    bound = db.connect(backend, layout=layout)
+    created = db.init(bound)
+    assert sorted(created) == [
+        "fsybatch", "fsybusr", "fsykey", "fsylog", "fsyold", "fsyrun"
+    ]  # fmt: skip
+    try:
+        yield Both(engine, bound, layout)
+    finally:
+        if not backend.startswith("duckdb"):
+            drop_folder(engine, own)
+
+
+def empty(value: Any) -> Any:
+    """SPEC §8: NULL, '' and blanks are all "empty" (the toolkit's demo stores '')."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def logical_rows(
+    engine: sa.Engine, table: sa.Table, raw: bool
+) -> list[tuple[Any, ...]]:
+    """``table`` as the model reads it (``raw``: as stored), sorted, SYDNUM left out."""
+    tb = tables.of(engine)
+    names = [n for n in tb.columns(table) if n != "sydnum"]
+    cols = [table.c[n] if raw else tb.value(table.c[n]) for n in names]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*cols)).all()
+    shown = (tuple(r) if raw else tuple(empty(v) for v in r) for r in rows)
+    return sorted(shown, key=repr)
+
+
+def queue(engine: sa.Engine, raw: bool = False) -> list[tuple[Any, ...]]:
+    """SYNCDATA as ``logical_rows`` reads it."""
+    return logical_rows(engine, tables.of(engine).syncdata, raw)
