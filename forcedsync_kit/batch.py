@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from . import batchlog, context, db, dbcaps, runlog, teams
-from .batchlog import BatchStatus, Header, Part, PartStatus
+from .batchlog import Header, Part
 from .batchundo import describe_batch, missing, undo_batch
-from .clock import parse_clock, stamp
+from .clock import When, parse_clock, stamp
 from .criteria import Criteria
 from .errors import (
     BatchPartError,
@@ -36,6 +36,7 @@ from .errors import (
 from .marking import forcing, transaction
 from .marking.plan import Progress, make_plan, no_progress
 from .marking.previewing import PageFilter, outcome_counts
+from .states import BatchStatus, PartStatus
 from .teamresults import BatchPreview, BatchResult, UserPart, UserPreview
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,7 @@ __all__ = ["describe_batch", "force_batch", "preview_batch", "undo_batch"]
 
 
 def preview_batch(
-    engine: Engine,
-    criteria: Criteria,
-    *,
-    operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    engine: Engine, criteria: Criteria, *, operator: str | None = None, now: When = None
 ) -> BatchPreview:
     """What a team run would do: counts per user × type × outcome, and refusals.
 
@@ -306,7 +303,7 @@ def force_batch(
     criteria: Criteria | None,
     *,
     operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    now: When = None,
     batch: str | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:

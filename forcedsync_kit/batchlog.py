@@ -8,7 +8,6 @@ the transaction of that run, so the part is DONE exactly when its run is committ
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,23 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import tables
-
-
-class BatchStatus(enum.StrEnum):
-    """FSYBATCH.STATUS: OPEN while a part is pending or failed."""
-
-    OPEN = "OPEN"
-    DONE = "DONE"
-    UNDONE = "UNDONE"
-
-
-class PartStatus(enum.StrEnum):
-    """FSYBUSR.STATUS of one user's part."""
-
-    PENDING = "PENDING"
-    DONE = "DONE"
-    REFUSED = "REFUSED"
-    FAILED = "FAILED"
+from .states import BatchStatus, PartStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +41,17 @@ class Header:
     status: str
 
 
+#: ``Header`` attribute -> FSYBATCH column: the one place the two are paired.
+HEADER_COLUMNS = (
+    ("batch_id", "batchid"),
+    ("operator", "oprusr"),
+    ("criteria", "criteria"),
+    ("started", "started"),
+    ("clock", "runclock"),
+    ("status", "status"),
+)
+
+
 def create(
     conn: Connection,
     header: Header,
@@ -66,16 +60,8 @@ def create(
 ) -> None:
     """Insert a batch's header and its parts: ``users`` in order, refusals marked."""
     tb = tables.of(conn)
-    conn.execute(
-        sa.insert(tb.fsybatch).values(
-            batchid=header.batch_id,
-            oprusr=header.operator,
-            criteria=header.criteria,
-            started=header.started,
-            runclock=header.clock,
-            status=header.status,
-        )
-    )
+    values = {col: getattr(header, attr) for attr, col in HEADER_COLUMNS}
+    conn.execute(sa.insert(tb.fsybatch).values(values))
     rows = [
         {
             "batchid": header.batch_id,
@@ -93,9 +79,7 @@ def create(
 
 
 def _header(row: Any) -> Header:
-    return Header(
-        row.batchid, row.oprusr, row.criteria, row.started, row.runclock, row.status
-    )
+    return Header(**{attr: getattr(row, col) for attr, col in HEADER_COLUMNS})
 
 
 def find(conn: Connection, batch_id: str) -> Header | None:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.engine import Connection, Engine
 
 from . import batchlog, context, db, marking, runlog
-from .batchlog import BatchStatus, Header, Part
+from .batchlog import Header, Part
+from .clock import When
 from .errors import BatchPartError, ForcedSyncError, RunNotFoundError
+from .states import BatchStatus
 from .teamresults import BatchUndo
 
 __all__ = ["describe_batch", "missing", "undo_batch"]
 
 
 def undo_batch(
-    engine: Engine,
-    batch_id: str,
-    *,
-    operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    engine: Engine, batch_id: str, *, operator: str | None = None, now: When = None
 ) -> BatchUndo:
     """Undo every part of a team run, each exactly as ``marking.undo`` does.
 

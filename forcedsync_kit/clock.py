@@ -35,6 +35,10 @@ def to_naive_utc(value: dt.datetime) -> dt.datetime:
 
 #: The earliest clock accepted: with STALEDAYS at most 36500 (a hundred years), the
 #: stale cut-off stays far above year 1.
+#: A run's clock as the API takes it: a datetime, an ISO text (``parse_clock``) or
+#: None for now.
+When = dt.datetime | str | None
+
 MIN_CLOCK = dt.datetime(1900, 1, 1)
 #: The latest clock accepted: a day is left before datetime's end for day boundaries.
 MAX_CLOCK = dt.datetime(9999, 12, 30, 23, 59, 59)

@@ -12,7 +12,6 @@ The selection never sits whole in Python.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import os
 import uuid
@@ -25,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import schema as s
 from . import snapstore, tables
+from .clock import When
 from .criteria import Criteria
 from .errors import CriteriaError
 from .snapshot import Snapshot, open_snapshot
@@ -147,7 +147,7 @@ def write_export(
     criteria: Criteria | None = None,
     *,
     operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    now: When = None,
 ) -> ExportResult:
     """Write every selected record to ``path`` (.csv or .parquet), atomically.
 

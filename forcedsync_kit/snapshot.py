@@ -12,7 +12,6 @@ PostgreSQL keeps it on a held session. Use ``with``, or call ``close()``.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import threading
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import db, snapstore
 from . import token as preview_token
-from .clock import parse_clock
+from .clock import When, parse_clock
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .errors import BackendError
 from .marking.plan import Plan, check_filter, check_page, make_plan
@@ -361,10 +360,6 @@ class Snapshot:
         counts = (self.counts, self.out_of_phase)
         shown = (page.total, page.number, page.size)
         return self._plan.preview_result(self.criteria, counts, page.records, shown)
-
-
-#: The run's clock as ``open_snapshot`` takes it (``clock.parse_clock``).
-When = dt.datetime | str | None
 
 
 def open_snapshot(

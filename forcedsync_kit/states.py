@@ -31,3 +31,22 @@ JobStatus = enum.StrEnum(
     [("DONE", "DONE"), ("PREVIEW", "PREVIEW"), ("FAILED", "FAILED")],
     module=__name__,
 )
+
+#: FSYBATCH.STATUS of a team run: OPEN until every user's part is settled.
+BatchStatus = enum.StrEnum(
+    "BatchStatus",
+    [("OPEN", "OPEN"), ("DONE", "DONE"), ("UNDONE", "UNDONE")],
+    module=__name__,
+)
+
+#: FSYBUSR.STATUS of one user's part of a team run.
+PartStatus = enum.StrEnum(
+    "PartStatus",
+    [
+        ("PENDING", "PENDING"),
+        ("DONE", "DONE"),
+        ("REFUSED", "REFUSED"),
+        ("FAILED", "FAILED"),
+    ],
+    module=__name__,
+)

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import present
-from .batchlog import PartStatus
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .present import Column
 from .results import Counts, empty_counts, total_selected, total_written
+from .states import PartStatus
 
 n = present.number
 #: A user's row of a counts table: the user, counts, out of phase (None: no column).

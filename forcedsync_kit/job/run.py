@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from .. import db, marking, present, runlog
 from .. import token as preview_token
+from ..clock import When
 from ..criteria import Criteria
 from ..errors import BatchPartError, CriteriaError, ForcedSyncError
 from ..export import write_export
@@ -204,7 +205,7 @@ def run_job(
     operator: str | None = None,
     commit: object = False,
     output_dir: str | Path | None = None,
-    now: dt.datetime | str | None = None,
+    now: When = None,
     export: object = None,
     expect: str | None = None,
 ) -> JobResult:

@@ -12,7 +12,6 @@ and ``total``. README, *Scheduled runs*, documents it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from .. import batch, present, runlog
-from ..batchlog import PartStatus
+from ..clock import When
 from ..criteria import Criteria
 from ..errors import BatchPartError, CriteriaError
-from ..states import JobStatus
+from ..states import JobStatus, PartStatus
 from ..teamresults import BatchPreview, BatchResult, force_lines, preview_lines
 from .common import PREVIEW_LOG_FILE
 
@@ -59,7 +58,7 @@ def run_team(
     *,
     commit: bool,
     operator: str | None,
-    now: dt.datetime | str | None,
+    now: When,
 ) -> tuple[TeamResult, list[Path]]:
     """Preview or force a team run; with FLGTRCDET, write its logs into ``out``.
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from .. import keys, runlog, tables
 from .. import schema as s
 from .. import token as preview_token
-from ..clock import parse_clock, stamp
+from ..clock import When, parse_clock, stamp
 from ..criteria import Action, Criteria, Outcome
 from ..results import ForceResult, RunContext, empty_counts
 from ..selection import WRITTEN_OUTCOMES
@@ -261,7 +261,7 @@ def force(
     criteria: Criteria,
     *,
     operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    now: When = None,
     progress: Progress | None = None,
     expect: str | None = None,
 ) -> ForceResult:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import db, tables
-from ..clock import parse_clock
+from ..clock import When, parse_clock
 from ..criteria import OBJECT_TYPES, Criteria, Outcome
 from ..results import PreviewResult, RecordRow, empty_counts
 from ..selection import describe, record_row
@@ -85,7 +84,7 @@ def preview(
     criteria: Criteria,
     *,
     operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    now: When = None,
     page: int = 1,
     page_size: int = 200,
     object_type: str | None = None,

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from .. import context, db, runlog, tables
 from .. import schema as s
-from ..clock import parse_clock, stamp
+from ..clock import When, parse_clock, stamp
 from ..criteria import Action
 from ..errors import RunNotFoundError
 from ..results import UndoResult
@@ -222,11 +222,7 @@ def write_undo(conn: Connection, job: UndoJob) -> UndoResult:
 
 
 def undo(
-    engine: Engine,
-    run_id: str,
-    *,
-    operator: str | None = None,
-    now: dt.datetime | str | None = None,
+    engine: Engine, run_id: str, *, operator: str | None = None, now: When = None
 ) -> UndoResult:
     """Restore SYNCDATA as it was before a force run, for its records still pending.
 
