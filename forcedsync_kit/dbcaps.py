@@ -96,9 +96,10 @@ ANALYZE_THRESHOLD = 10_000
 
 
 def refresh_statistics(
-    engine: Engine, tables: list[sa.Table], changed: int
+    engine: Engine, tables: list[sa.Table], changed: int, *, always: bool = False
 ) -> list[str]:
-    """ANALYZE ``tables`` when a committed run changed at least ANALYZE_THRESHOLD rows.
+    """ANALYZE ``tables`` when a committed run changed at least ANALYZE_THRESHOLD rows
+    (``always``: whatever the number, e.g. tables just loaded, which have none).
 
     Runs after the commit, in its own connection: a failure here is logged, never
     reported as a failure of the run that was committed.
@@ -106,7 +107,7 @@ def refresh_statistics(
     Returns:
         The tables analysed (empty when the dialect needs none or the run was small).
     """
-    if changed < ANALYZE_THRESHOLD or not capabilities(engine).analyze:
+    if (changed < ANALYZE_THRESHOLD and not always) or not capabilities(engine).analyze:
         return []
     done: list[str] = []
     try:
