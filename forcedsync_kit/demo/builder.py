@@ -68,6 +68,14 @@ class DemoSummary:
     seconds: float
 
 
+def _refresh_statistics(engine: Engine, rows: Mapping[str, int]) -> None:
+    """PostgreSQL: planner statistics of the loaded tables now, not when autovacuum
+    gets to it (a first force on a fresh scale-30 demo took 45-60 s on empty
+    statistics, about 1 s after)."""
+    loaded = [schema.metadata.tables[name] for name, n in rows.items() if n]
+    db.refresh_statistics(engine, loaded, sum(rows.values()), always=True)
+
+
 def build(
     engine: Engine,
     *,
@@ -116,10 +124,7 @@ def build(
             report(step, min(0.99, done / total))
         report("commit", 0.99)
     rows = {name: loader.rows.get(name, 0) for name in schema.X3_TABLES}
-    # PostgreSQL: planner statistics now, not when autovacuum gets to it (a first
-    # force on the fresh scale-30 demo took 49-60 s on empty statistics, 2-3 s after).
-    loaded = [schema.metadata.tables[name] for name, n in rows.items() if n]
-    db.refresh_statistics(engine, loaded, sum(rows.values()), always=True)
+    _refresh_statistics(engine, rows)
     seconds = time.perf_counter() - started
     logger.info(
         "demo scale %d seed %d: %d rows in %.1f s",
