@@ -86,3 +86,28 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def engine(backend: str) -> sa.Engine:
     """An engine on the empty database of ``backend``."""
     return db.connect(backend)
+
+
+# --- the browser tests' shared fixtures (test_browser, test_browser_team) -------------
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the dashboard Voila serves for ADMIN on the module's ``demo_url``."""
+    from browser_helpers import voila
+
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with voila(demo_url, log, user="ADMIN") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with playwright.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, run_count, syncdata_rows, voila
+from browser_helpers import CHROMIUM, run_count, syncdata_rows, voila
 from conftest import drop_pg_schema, pg_url_or_skip
 
 import forcedsync_kit as fsk
@@ -37,23 +37,6 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('browser') / 'demo.duckdb'}"
     demo.build(fsk.connect(url), scale=1)
     return url
-
-
-@pytest.fixture(scope="module")
-def dashboard(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of the dashboard served by Voila for ADMIN; stopped at the end."""
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with voila(demo_url, log, user="ADMIN") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium, headless (never a downloaded browser)."""
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:

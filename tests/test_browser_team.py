@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, voila
+from browser_helpers import CHROMIUM
 from conftest import drop_pg_schema, pg_url_or_skip
 from test_browser import TIMEOUT_MS, Page
 
@@ -43,21 +43,6 @@ def demo_url(
     finally:
         if request.param == "postgresql":
             drop_pg_schema(url)
-
-
-@pytest.fixture(scope="module")
-def dashboard(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with voila(demo_url, log, user="ADMIN") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def table_rows(page: Page, css: str) -> list[list[str]]:
