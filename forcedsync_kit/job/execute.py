@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.engine import URL, make_url
 
@@ -93,10 +94,46 @@ def _kernel_url(db_url: str | None) -> tuple[str | None, str | None]:
     return url, None
 
 
-def _papermill(
+def _quiet_kernels(stderr: IO[bytes]) -> type[Any]:
+    """A kernel manager whose kernels write their stderr to ``stderr``.
+
+    The kernel's own process inherits this process's stderr otherwise, which then
+    carries, besides the one-line error, whatever the kernel's C libraries print as it
+    exits (libzmq's ``Assertion failed: pfd.revents & POLLIN`` on a shutdown race).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["stderr"] = stderr
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
+def _first_line(stream: IO[bytes]) -> str:
+    """The first line the kernel wrote to its stderr (a fatal error's), or ""."""
+    stream.seek(0)
+    lines = stream.read(4096).decode("utf-8", "replace").strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def run_notebook(
     source: Path,
     target: Path,
     parameters: dict[str, Any],
+    timeout: float | None = None,
+    **kwargs: Any,
+) -> None:
+    with tempfile.TemporaryFile() as stderr:
+        _run_papermill(source, target, parameters, stderr, timeout, **kwargs)
+
+
+def _run_papermill(
+    source: Path,
+    target: Path,
+    parameters: dict[str, Any],
+    stderr: IO[bytes],
     timeout: float | None = None,
     **kwargs: Any,
 ) -> None:
@@ -114,6 +151,7 @@ def _papermill(
             # to this process's stderr, which carries only the error.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             execution_timeout=timeout,
+            kernel_manager_class=_quiet_kernels(stderr),
             **kwargs,
         )
     except pm.PapermillExecutionError as exc:
@@ -129,8 +167,10 @@ def _papermill(
         ) from None
     except Exception as exc:  # kernel missing or dead, unreadable notebook...
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        said = _first_line(stderr)
         raise JobError(
-            f"The job notebook could not be run: {first}",
+            f"The job notebook could not be run: {first}"
+            + (f" (the kernel said: {said})" if said else ""),
             target if target.exists() else None,
             type(exc).__name__,
         ) from None
@@ -246,7 +286,7 @@ def _execute(
         for name, value in folder_environment().items():  # --x3-folder etc.
             stack.enter_context(kernel_env(name, value))
         stack.enter_context(kernel_env("FORCEDSYNC_DB_URL", secret_url))
-        _papermill(source, target, parameters, timeout, kernel_name=kernel_name)
+        run_notebook(source, target, parameters, timeout, kernel_name=kernel_name)
     summary = _read_summary(summary_file, target)
     log = out / summary["log"] if summary.get("log") else None
     return JobOutput(target, summary_file, summary, log)
