@@ -8,6 +8,10 @@ transaction. A part that fails stops the batch: the users before it stay committ
 that user and the ones after it are untouched, and running the same batch again (the
 same criteria, or ``batch=ID``) forces only the parts not done. ``undo_batch`` undoes
 every part, each exactly as ``marking.undo`` does.
+
+With the team preview's token (``force_batch(expect=...)``, ``BatchPreview.token``)
+every user's counts are compared with it before anything is written
+(``teamcheck.precheck``), then each part checks its own under its lock.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import batchlog, context, db, dbcaps, runlog, teams
+from . import batchlog, context, db, dbcaps, runlog, teamcheck, teams, teamtoken
 from .batchlog import Header, Part
 from .batchundo import describe_batch, missing, undo_batch
 from .clock import When, parse_clock, stamp
@@ -34,10 +38,11 @@ from .errors import (
     UserResolutionError,
 )
 from .marking import forcing, transaction
-from .marking.plan import Progress, make_plan, no_progress
-from .marking.previewing import PageFilter, outcome_counts
+from .marking.plan import Progress, no_progress
 from .states import BatchStatus, PartStatus
-from .teamresults import BatchPreview, BatchResult, UserPart, UserPreview
+from .teamcheck import stored_criteria
+from .teamresults import BatchPreview, BatchResult, UserPart
+from .token import PreviewToken
 
 logger = logging.getLogger(__name__)
 
@@ -60,24 +65,10 @@ def preview_batch(
         UserResolutionError: the operator may not force, or no user can be forced.
     """
     clock = parse_clock(now)
-    users: list[UserPreview] = []
-    refused: dict[str, str] = {}
     with db.reading(engine) as conn:
         db.require_schema(conn)
         op = context.check_operator(conn, operator)
-        for user in teams.team_users(conn, criteria):
-            try:
-                plan = make_plan(conn, criteria.for_user(user), operator, clock)
-            except UserResolutionError as exc:
-                refused[user] = str(exc)
-                continue
-            counts, oop, _ = outcome_counts(
-                conn, plan.classified.subquery("cls"), PageFilter()
-            )
-            ctx = plan.ctx
-            users.append(
-                UserPreview(user, ctx.company, ctx.rep, counts, oop, plan.warnings)
-            )
+        users, refused = teamcheck.user_previews(conn, criteria, operator, clock)
     if not users:
         raise teams.nothing_left(refused)
     return BatchPreview(op, criteria, clock, tuple(users), tuple(refused.items()))
@@ -122,11 +113,6 @@ def _existing(conn: Connection, batch_id: str, criteria: Criteria | None) -> Hea
     return header
 
 
-def stored_criteria(header: Header) -> Criteria:
-    """The criteria a batch was made with."""
-    return Criteria.from_params(json.loads(header.criteria))
-
-
 def open_batch(
     engine: Engine,
     criteria: Criteria | None,
@@ -154,11 +140,16 @@ def force_part(
     operator: str | None,
     clock: dt.datetime,
     step: Progress,
+    expect: PreviewToken | None = None,
 ) -> UserPart:
-    """One user's part: a force whose FSYBUSR row turns DONE in its transaction."""
+    """One user's part: a force whose FSYBUSR row turns DONE in its transaction.
+
+    With ``expect`` (the user's counts in the team token), the part checks its staged
+    selection against it under its lock, before writing (``PreviewChangedError``).
+    """
     user = str(criteria.user)
     job = forcing.ForceJob(
-        forcing.new_run_id(), criteria, operator, clock, stamp(), step
+        forcing.new_run_id(), criteria, operator, clock, stamp(), step, expect
     )
 
     def body(conn: Connection) -> UserPart:
@@ -215,8 +206,9 @@ def _attempt(
     """Force one part; a refusal or a failure becomes the part's recorded state."""
     try:
         return force_part(
-            engine, header.batch_id, criteria, operator, run.clock, run.step
-        )
+            engine, header.batch_id, criteria, operator, run.clock, run.step,
+            run.part_token(criteria),
+        )  # fmt: skip
     except UserResolutionError as exc:
         part = UserPart(str(criteria.user), PartStatus.REFUSED, message=str(exc))
     except Exception as exc:
@@ -233,12 +225,25 @@ def _attempt(
 class Run:
     """The clock and progress of one attempt at a batch."""
 
-    def __init__(self, clock: dt.datetime, progress: Progress, total: int) -> None:
+    def __init__(
+        self,
+        clock: dt.datetime,
+        progress: Progress,
+        total: int,
+        expect: teamtoken.TeamToken | None = None,
+    ) -> None:
         self.clock = clock
+        self.expect = expect
         self.progress = progress
         self.total = max(1, total)
         self.index = 0
         self.user = ""
+
+    def part_token(self, criteria: Criteria) -> PreviewToken | None:
+        """What a user's part expects under its lock (None: no team token)."""
+        if self.expect is None:
+            return None
+        return teamtoken.part_token(self.expect, criteria, str(criteria.user))
 
     def step(self, what: str, fraction: float) -> None:
         """A part's progress as the batch's: ``USER: step`` and the overall fraction."""
@@ -298,6 +303,24 @@ def keep_open(engine: Engine) -> Iterator[None]:
                 logger.warning("checkpoint threshold not reset", exc_info=True)
 
 
+def _start(
+    engine: Engine,
+    criteria: Criteria | None,
+    operator: str | None,
+    clock: dt.datetime,
+    batch: str | None,
+    expect: str | None,
+) -> tuple[Header, teamtoken.TeamToken | None]:
+    """The batch to run and, with ``expect``, the token checked before anything is
+    written: a changed queue leaves no trace (no batch row either)."""
+    tok = None
+    if expect is not None:
+        tok = teamcheck.precheck(
+            engine, criteria, expect, operator=operator, clock=clock, batch=batch
+        )
+    return open_batch(engine, criteria, operator, clock, batch), tok
+
+
 def force_batch(
     engine: Engine,
     criteria: Criteria | None,
@@ -306,6 +329,7 @@ def force_batch(
     now: When = None,
     batch: str | None = None,
     progress: Progress | None = None,
+    expect: str | None = None,
 ) -> BatchResult:
     """Force a team run: each user's part in its own transaction, in user order.
 
@@ -319,6 +343,9 @@ def force_batch(
         now: the clock of the runs (UTC); default the current time.
         batch: the id of a recorded batch to complete.
         progress: called as ``progress("USER: step", fraction)``.
+        expect: the token of the team preview the operator saw
+            (``BatchPreview.token``): every user's counts are compared with it
+            before anything is written, then each part's under its own lock.
 
     Returns:
         The batch id and, per user, DONE (with its run and counts) or REFUSED.
@@ -327,15 +354,17 @@ def force_batch(
         CriteriaError: bad selectors, or ``batch`` made with other criteria.
         UserResolutionError: the operator may not force, or no user can be forced.
         RunNotFoundError: ``batch`` is unknown or was undone.
-        BatchPartError: a user's part failed (the users before it are committed).
+        BatchPartError: a user's part failed, or its queue changed since the
+            preview (``expect``); the users before it are committed.
+        TeamChangedError: the queue changed since the team preview; nothing written.
     """
     if criteria is None and not batch:
         raise CriteriaError("batch", "", "Give the criteria or the batch to complete.")
     clock = parse_clock(now)
-    header = open_batch(engine, criteria, operator, clock, batch)
+    header, tok = _start(engine, criteria, operator, clock, batch, expect)
     crit = criteria or stored_criteria(header)
     step = progress or no_progress
-    run = Run(clock, step, 0)
+    run = Run(clock, step, 0, tok)
     with db.reading(engine) as conn:
         run.total = max(1, len(batchlog.parts(conn, header.batch_id)))
         op = context.check_operator(conn, operator)

@@ -110,6 +110,30 @@ class PreviewChangedError(ForcedSyncError):
         self.differences = differences
 
 
+class TeamChangedError(PreviewChangedError):
+    """The queue of a team run changed since its preview; nothing more was written.
+
+    ``users`` maps each user whose counts differ to ``{(type, outcome): (previewed,
+    now)}``; ``joined`` and ``left`` are the users who entered or left the team since
+    the preview. ``differences`` holds the team's totals that differ.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        users: dict[str, dict[tuple[str, str], tuple[int, int]]],
+        joined: tuple[str, ...] = (),
+        left: tuple[str, ...] = (),
+    ) -> None:
+        total: dict[tuple[str, str], tuple[int, int]] = {}
+        for diff in users.values():
+            for key, (before, after) in diff.items():
+                b, a = total.get(key, (0, 0))
+                total[key] = (b + before, a + after)
+        super().__init__(message, {k: v for k, v in total.items() if v[0] != v[1]})
+        self.users, self.joined, self.left = users, joined, left
+
+
 class MappingError(FieldValueError):
     """A folder mapping (logical -> physical names) is malformed; nothing was run.
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import present
+from . import present, teamtoken
 from .criteria import OBJECT_TYPES, OUTCOMES, Criteria
 from .present import Column
 from .results import Counts, empty_counts, total_selected, total_written
@@ -88,6 +88,11 @@ class BatchPreview:
     def to_write(self) -> int:
         """R rows the whole team run would write."""
         return sum(u.to_write for u in self.users)
+
+    @property
+    def token(self) -> str:
+        """The team token of this preview: ``force_batch(expect=...)`` takes it."""
+        return teamtoken.encode(self.criteria, {u.user: u.counts for u in self.users})
 
     def count_rows(self) -> list[CountsRow]:
         """Each user's counts and out of phase, then the ``TOTAL`` row."""

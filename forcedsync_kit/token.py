@@ -8,6 +8,9 @@ signature: the token grants nothing, it only pins what the operator saw).
 The force calls ``check_staged`` under its write lock, after staging its selection:
 when the staged counts differ from the token's, it raises ``PreviewChangedError``
 naming every type x outcome difference, and the force's transaction rolls back.
+
+``pack``/``unpack`` are shared with a team run's token (``teamtoken``), whose payload
+has ``kind`` "team": each kind of token is refused where the other is expected.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -46,7 +50,8 @@ def criteria_digest(criteria: Criteria) -> str:
     return hashlib.sha256(criteria.to_json().encode()).hexdigest()[:16]
 
 
-def _full(counts: Counts) -> dict[str, dict[str, int]]:
+def full_counts(counts: Counts) -> dict[str, dict[str, int]]:
+    """``counts`` with every type and outcome (absent ones 0)."""
     return {
         str(t): {str(o): int(counts.get(str(t), {}).get(str(o), 0)) for o in OUTCOMES}
         for t in OBJECT_TYPES
@@ -64,12 +69,10 @@ def encode(criteria: Criteria, user: str, counts: Counts) -> str:
         "user": user,
         "criteria": criteria_digest(criteria),
         "counts": {
-            t: {o: n for o, n in c.items() if n} for t, c in _full(counts).items()
+            t: {o: n for o, n in c.items() if n} for t, c in full_counts(counts).items()
         },
     }
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    return f"{payload}.{_check(payload)}"
+    return pack(data)
 
 
 def for_preview(result: PreviewResult) -> str:
@@ -77,7 +80,8 @@ def for_preview(result: PreviewResult) -> str:
     return encode(result.criteria, result.context.user, result.counts)
 
 
-def _bad(token: object, why: str) -> CriteriaError:
+def bad_token(token: object, why: str) -> CriteriaError:
+    """The refusal of a token (field ``expect``): what is wrong, then the remedy."""
     shown = repr(token) if len(repr(token)) <= 60 else repr(token)[:60] + "…"
     return CriteriaError(
         "expect",
@@ -86,33 +90,67 @@ def _bad(token: object, why: str) -> CriteriaError:
     )
 
 
+def pack(data: Mapping[str, object]) -> str:
+    """``<payload>.<check>`` of ``data`` (JSON with sorted keys, base64url)."""
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    payload = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{payload}.{_check(payload)}"
+
+
+#: The kinds of token: one user's preview, a team run's (``teamtoken``).
+KIND_USER, KIND_TEAM = "user", "team"
+_WRONG_KIND = {
+    KIND_USER: "given as expect is a team run's token (USERS...), not one user's",
+    KIND_TEAM: "given as expect is one user's token (USER), not a team run's",
+}
+
+
+def unpack(token: object, kind: str = KIND_USER) -> dict[str, Any]:
+    """The data of a token made by ``pack``, checked and of the ``kind`` wanted.
+
+    Raises:
+        CriteriaError: the token is not text, is malformed, cut, edited, of another
+            version or of the other kind (a team token for one user, or the reverse).
+    """
+    if not isinstance(token, str) or token.count(".") != 1:
+        raise bad_token(token, "is not a preview token")
+    payload, check = token.strip().split(".")
+    if _check(payload) != check:
+        raise bad_token(token, "is damaged (its check does not match)")
+    try:
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        data = json.loads(raw)
+        version = data["v"]
+        found = data.get("kind", KIND_USER)
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        raise bad_token(token, "is not a preview token") from None
+    if version != VERSION:
+        raise bad_token(token, f"has version {version!r}, not {VERSION}")
+    if found != kind:
+        raise bad_token(token, _WRONG_KIND.get(kind, "is not a preview token"))
+    return dict(data)
+
+
 def decode(token: str) -> PreviewToken:
     """Read a token made by ``encode``.
 
     Raises:
-        CriteriaError: the token is not text, is malformed, cut or edited.
+        CriteriaError: the token is not text, is malformed, cut or edited, or is a
+            team run's token.
     """
-    if not isinstance(token, str) or token.count(".") != 1:
-        raise _bad(token, "is not a preview token")
-    payload, check = token.strip().split(".")
-    if _check(payload) != check:
-        raise _bad(token, "is damaged (its check does not match)")
+    data = unpack(token, KIND_USER)
     try:
-        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-        data = json.loads(raw)
-        if data["v"] != VERSION:
-            raise _bad(token, f"has version {data['v']!r}, not {VERSION}")
-        counts = _full(data["counts"])
+        counts = full_counts(data["counts"])
         return PreviewToken(str(data["user"]), str(data["criteria"]), counts)
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
-        raise _bad(token, "is not a preview token") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise bad_token(token, "is not a preview token") from None
 
 
 def differences(
     before: Counts, after: Counts
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """``{(type, outcome): (before, after)}`` for every count that differs."""
-    b, a = _full(before), _full(after)
+    b, a = full_counts(before), full_counts(after)
     return {(t, o): (b[t][o], a[t][o]) for t in b for o in b[t] if b[t][o] != a[t][o]}
 
 
@@ -157,7 +195,7 @@ def staged_counts(conn: Connection, run_id: str) -> dict[str, dict[str, int]]:
         .where(lg.c.runid == run_id)
         .group_by(lg.c.sydtyp, lg.c.outcome)
     )
-    out = _full({})
+    out = full_counts({})
     for typ, outcome, n in rows:
         out[str(typ)][str(outcome)] = int(n)
     return out

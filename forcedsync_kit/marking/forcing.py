@@ -56,7 +56,9 @@ class ForceJob:
     clock: dt.datetime
     started: dt.datetime
     step: Progress
-    expect: str | None = None
+    #: The preview token (text, or one user's part of a team token) checked under
+    #: the lock; None: no check.
+    expect: str | preview_token.PreviewToken | None = None
 
 
 def in_run(
