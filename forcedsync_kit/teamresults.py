@@ -297,6 +297,26 @@ def force_lines(res: BatchResult) -> list[str]:
 
 #: A column of a per-user table: header, minimum width, alignment.
 ColumnSpec = tuple[str, int, Literal["<", ">"]]
+#: The columns after the user of a team's differences (``change_rows``).
+CHANGE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ("type", 4, "<"), ("outcome", 9, "<"), ("previewed", 0, ">"), ("now", 0, ">"),
+    ("change", 0, ">"),
+)  # fmt: skip
+
+
+def change_rows(
+    users: Mapping[str, Mapping[tuple[str, str], tuple[int, int]]],
+) -> list[list[object]]:
+    """A team's differences since its preview (``TeamChangedError.users``) as rows:
+    user, type, outcome, previewed, now, change (signed), in type and outcome order."""
+    return [
+        [user, t, o, b, a, f"{a - b:+,}"]
+        for user, diff in users.items()
+        for t in map(str, OBJECT_TYPES)
+        for o in map(str, OUTCOMES)
+        if (t, o) in diff
+        for b, a in [diff[(t, o)]]
+    ]
 
 
 def user_table(

@@ -1,19 +1,23 @@
 """What you saw is what is forced, for team runs (issue 15): the team preview's token,
 checked before a team force writes anything, then by each part under its lock; a
-single user's token and a team's are not interchangeable. Library, both backends."""
+single user's token and a team's are not interchangeable. Library and CLI, both
+backends (the job's and the dashboard's are in test_job_teams and test_ui_team)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from builders import count, syncdata_rows
+from click.testing import CliRunner
 from test_teams import TEAM, add_user
 
-from forcedsync_kit import batch, demo, marking, token
+from forcedsync_kit import batch, demo, marking, teamtoken, token
 from forcedsync_kit import schema as s
+from forcedsync_kit.cli import cli as main
 from forcedsync_kit.criteria import Criteria
 from forcedsync_kit.errors import (
     BatchPartError,
@@ -205,3 +209,70 @@ def test_without_a_token_a_changed_queue_is_forced_as_before(
     leave_outlook(folder, "SALES1", crit)
     res = batch.force_batch(folder, crit, operator="ADMIN", now=NOW)
     assert res.complete and all(p.status == "DONE" for p in res.parts)
+
+
+# --- command line --------------------------------------------------------------------
+
+
+def cli(backend: str, *args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(main, [*args[:1], "--db", backend, *args[1:]])
+    return res.exit_code, res.stdout, res.stderr
+
+
+CLI_ARGS = ["--operator", "ADMIN", "--now", NOW, "-p", f"USERS={USERS}"]
+CLI_ARGS += [arg for name in TEAM for arg in ("-p", f"{name}=1")]
+
+
+def test_cli_team_force_expect_refuses_a_changed_queue_with_the_user_table(
+    backend: str, folder: sa.Engine
+) -> None:
+    code, out, err = cli(backend, "preview", *CLI_ARGS, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert teamtoken.decode(data["token"]).users == ("ADMIN", "SALES1", "SALES3")
+    typ, was = leave_outlook(folder, "SALES1", team())
+    before = syncdata_rows(folder)
+    code, out, err = cli(
+        backend, "force", *CLI_ARGS, "--yes", "--expect", data["token"]
+    )
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("Error: The queue changed since the preview (SALES1: ")
+    assert "nothing was written" in lines[0]
+    assert lines[1].split() == ["user", "type", "outcome", "previewed", "now", "change"]
+    assert lines[2].split()[:3] == ["SALES1", typ, was]
+    assert lines[2].split()[-1] == "-1"
+    assert lines[3].split()[:3] == ["SALES1", typ, "skip"]
+    assert lines[3].split()[-1] == "+1" and len(lines) == 4
+    assert syncdata_rows(folder) == before and nothing_recorded(folder)
+
+
+def test_cli_team_force_expect_with_an_unchanged_queue_forces_the_preview(
+    backend: str, folder: sa.Engine
+) -> None:
+    code, out, _ = cli(backend, "force", *CLI_ARGS, "--json")  # no --yes: a preview
+    shown = json.loads(out)
+    code, out, err = cli(backend, "force", *CLI_ARGS, "--yes", "--json", "--expect",
+                         shown["token"])  # fmt: skip
+    assert code == 0, err
+    done = json.loads(out)
+    assert done["total"]["written"] == shown["total"]["to_write"] > 0
+    assert done["total"]["counts"] == shown["total"]["counts"]
+
+
+def test_cli_single_user_token_to_a_team_force_and_reverse_are_one_error_line(
+    backend: str, folder: sa.Engine
+) -> None:
+    single = ["--operator", "ADMIN", "--now", NOW, "-p", "SELTSK=1"]
+    code, out, _ = cli(backend, "preview", *single, "--json")
+    user_token = json.loads(out)["token"]
+    code, out, _ = cli(backend, "preview", *CLI_ARGS, "--json")
+    team_token = json.loads(out)["token"]
+    code, out, err = cli(backend, "force", *CLI_ARGS, "--yes", "--expect", user_token)
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith("Error: The preview token '")
+    assert "given as expect is one user's token (USER), not a team run's" in err
+    code, out, err = cli(backend, "force", *single, "--yes", "--expect", team_token)
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert "given as expect is a team run's token (USERS...), not one user's" in err
+    assert nothing_recorded(folder)

@@ -196,7 +196,8 @@ def _force_lines(done: ForceResult, target: str | None) -> list[str]:
 @click.option(
     "--expect",
     metavar="TOKEN",
-    help="The token of 'preview --json': write nothing if the queue changed since.",
+    help="The token of 'preview --json' (one user's or a team's): write nothing if "
+    "the queue changed since.",
 )
 def force(args: RunArgs, yes: bool, log: str | None, expect: str | None) -> None:
     """Mark the selected records R for the next synchronization (needs --yes).
@@ -210,8 +211,9 @@ def force(args: RunArgs, yes: bool, log: str | None, expect: str | None) -> None
         return
     if criteria.team:  # USERS...: a team run, per user
         teams.run_force(
-            engine, criteria, args.operator, args.now, as_json=args.as_json, log=log
-        )
+            engine, criteria, args.operator, args.now, as_json=args.as_json, log=log,
+            expect=expect,
+        )  # fmt: skip
         return
     check_log(engine, log, criteria.flgtrcdet)
     try:

@@ -8,19 +8,21 @@ shows a user column; ``--json`` gives every user's part and the total.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
 
 from .. import batch, present
 from ..criteria import Criteria
-from ..errors import BatchPartError, CriteriaError
+from ..errors import BatchPartError, CriteriaError, TeamChangedError
 from ..teamresults import (
+    CHANGE_COLUMNS,
     BatchPreview,
     BatchResult,
     BatchUndo,
     ColumnSpec,
+    change_rows,
     force_lines,
     preview_lines,
     user_table,
@@ -40,8 +42,8 @@ def run_preview(
 
 def show_preview(res: BatchPreview, as_json: bool, *, force_hint: bool) -> None:
     """Print a team preview as text or JSON; ``force_hint``: say --yes is needed."""
-    if as_json:
-        click.echo(present.to_json(res))
+    if as_json:  # with the token 'force --expect' takes, as one user's preview has
+        click.echo(present.to_json({**res.to_json_dict(), "token": res.token}))
         return
     echo_lines(preview_lines(res))
     if force_hint:
@@ -59,8 +61,13 @@ def run_force(
     *,
     as_json: bool,
     log: str | None,
+    expect: str | None = None,
 ) -> None:
-    """Force a team run and print it per user; a failed part ends in an error line."""
+    """Force a team run and print it per user; a failed part ends in an error line.
+
+    With ``expect`` (the token of ``preview --json``), a queue changed since that
+    preview writes nothing and ends in the error line and the differences per user.
+    """
     if log:
         raise CriteriaError(
             "--log",
@@ -70,8 +77,11 @@ def run_force(
         )
     try:
         res = batch.force_batch(
-            engine, criteria, operator=operator, now=now, progress=progress
-        )
+            engine, criteria, operator=operator, now=now, progress=progress,
+            expect=expect,
+        )  # fmt: skip
+    except TeamChangedError as exc:
+        raise TeamQueueChanged(exc) from None
     except BatchPartError as exc:
         if isinstance(exc.result, BatchResult):
             _show_force(exc.result, as_json)
@@ -80,6 +90,21 @@ def run_force(
         raise
     mark_written(f"team run {res.batch_id} was committed")
     _show_force(res, as_json)
+
+
+class TeamQueueChanged(click.ClickException):
+    """A refused team ``force --expect``: the Error line, then the differences per
+    user (type, outcome, previewed, now, change), both on stderr."""
+
+    def __init__(self, exc: TeamChangedError) -> None:
+        super().__init__(str(exc))
+        self.rows = change_rows(exc.users)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """The ``Error:`` line then the table (none when only users joined or left)."""
+        super().show(file)
+        for line in user_table(CHANGE_COLUMNS, self.rows) if self.rows else []:
+            click.echo(line, err=True)
 
 
 def _show_force(res: BatchResult, as_json: bool) -> None:
