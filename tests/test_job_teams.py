@@ -15,11 +15,12 @@ import pytest
 import sqlalchemy as sa
 from builders import count, syncdata_rows
 from test_teams import TEAM, add_user
+from test_teamtoken import leave_outlook, nothing_recorded
 
-from forcedsync_kit import batch, demo, job, runlog
+from forcedsync_kit import batch, demo, job, runlog, teamtoken
 from forcedsync_kit import schema as s
 from forcedsync_kit.criteria import Criteria
-from forcedsync_kit.errors import BatchPartError, CriteriaError
+from forcedsync_kit.errors import BatchPartError, CriteriaError, TeamChangedError
 from forcedsync_kit.marking import forcing
 
 NOW = "2026-11-29T12:00:00"
@@ -176,6 +177,61 @@ def test_team_job_refuses_export_and_single_user_summary_keeps_its_shape(
     )
     assert "team" not in single.summary and "users" not in single.summary
     assert single.summary["user"] == "ADMIN"
+
+
+def test_team_job_token_refuses_a_changed_queue_and_forces_an_unchanged_one(
+    backend: str, folder: sa.Engine, tmp_path: Path
+) -> None:
+    """The team preview job's summary.json carries the team token; a commit job
+    with it (``expect``) writes nothing when the queue changed, else forces exactly
+    what the preview counted."""
+    first = job.run_job(
+        params(), db_url=backend, operator="ADMIN", output_dir=tmp_path / "p1",
+        now=NOW,
+    )  # fmt: skip
+    tok = first.summary["token"]
+    assert teamtoken.decode(tok).users == ("ADMIN", "SALES3")
+    typ, was = leave_outlook(folder, "SALES3", Criteria.from_params(params()))
+    out = tmp_path / "c1"
+    with pytest.raises(TeamChangedError, match=r"changed since the preview \(SALES3: "):
+        job.run_job(
+            params(), db_url=backend, operator="ADMIN", commit=True, output_dir=out,
+            now=NOW, expect=tok,
+        )  # fmt: skip
+    summary = read_summary(out)
+    assert summary["status"] == "FAILED" and summary["error_type"] == "TeamChangedError"
+    assert f"SALES3: {typ} {was} " in summary["error"] and summary["written"] == 0
+    assert nothing_recorded(folder)
+    fresh = job.run_job(
+        params(), db_url=backend, operator="ADMIN", output_dir=tmp_path / "p2",
+        now=NOW,
+    )  # fmt: skip
+    done = job.run_job(
+        params(), db_url=backend, operator="ADMIN", commit=True,
+        output_dir=tmp_path / "c2", now=NOW, expect=fresh.summary["token"],
+    )  # fmt: skip
+    assert (
+        done.summary["status"] == "DONE"
+        and done.summary["token"] == fresh.summary["token"]
+    )
+    assert done.summary["written"] == fresh.summary["to_write"] > 0
+    assert done.summary["counts"] == fresh.summary["counts"]
+
+
+def test_team_job_refuses_a_single_user_token(
+    backend: str, folder: sa.Engine, tmp_path: Path
+) -> None:
+    single = job.run_job(
+        {"SELTSK": 1}, db_url=backend, operator="ADMIN", output_dir=tmp_path / "s",
+        now=NOW,
+    )  # fmt: skip
+    with pytest.raises(CriteriaError, match="given as expect is one user's token"):
+        job.run_job(
+            params(), db_url=backend, operator="ADMIN", commit=True,
+            output_dir=tmp_path / "t", now=NOW, expect=single.summary["token"],
+        )  # fmt: skip
+    assert read_summary(tmp_path / "t")["status"] == "FAILED"
+    assert nothing_recorded(folder)
 
 
 def test_job_command_runs_a_team_in_the_notebook(

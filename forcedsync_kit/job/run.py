@@ -192,9 +192,14 @@ def _preview(
 def _team(
     engine: Engine, criteria: Criteria, out: Path | None, done: _Done, **who: Any
 ) -> None:
-    """A team run (USERS...): every user's part through ``batch``."""
-    check_team_job(done.export, done.token)
-    done.result, logs = run_team(engine, criteria, out, commit=done.commit, **who)
+    """A team run (USERS...): every user's part through ``batch``; a team preview's
+    token goes to ``summary.json`` as one user's does, a force checks ``expect``."""
+    check_team_job(done.export)
+    done.result, logs = run_team(
+        engine, criteria, out, commit=done.commit, expect=done.token, **who
+    )
+    if isinstance(done.result, BatchPreview):
+        done.token = done.result.token
     done.logs = tuple(logs)
 
 
@@ -227,7 +232,8 @@ def run_job(
             ``preview.csv``/``preview.parquet`` beside ``summary.json``; with
             ``commit`` the force then expects that preview's token, so the job never
             forces other than what it exported.
-        expect: a preview token (``summary.json``'s ``token``) the force must match.
+        expect: a preview token (``summary.json``'s ``token``) the force must match
+            (a team preview's with a team selector).
 
     Raises:
         ForcedSyncError: the criteria or the run were refused (nothing written to the

@@ -7,7 +7,8 @@ sense for a batch (``status``, ``commit``, ``operator``, ``now``, ``counts``,
 ``log``, ``error``) with the totals, sets ``team`` to true and ``run_id`` to None,
 and adds ``batch_id``, ``users`` (one entry per user, as in ``forcedsync preview`` /
 ``force -p USERS=... --json``), ``refused`` and ``failed`` (``[{user, reason}]``)
-and ``total``. README, *Scheduled runs*, documents it.
+and ``total``. README, *Scheduled runs*, documents it. ``token`` is, as for one
+user, the preview's token (a team preview's), which a commit job takes as ``expect``.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from .common import PREVIEW_LOG_FILE
 TeamResult = BatchPreview | BatchResult
 
 
-def check_team_job(export: str | None, expect: str | None) -> None:
+def check_team_job(export: str | None) -> None:
     """Refuse the job options a team run does not have (nothing is written).
 
+    A preview token is one it has: a team preview's (``summary.json``'s ``token``).
+
     Raises:
-        CriteriaError: EXPORT or a preview token with a team selector.
+        CriteriaError: EXPORT with a team selector.
     """
     if export is not None:
         raise CriteriaError(
@@ -41,13 +44,6 @@ def check_team_job(export: str | None, expect: str | None) -> None:
             export,
             "EXPORT writes the records of one user's preview: a team run (USERS...) "
             "has no record export yet; leave EXPORT unset.",
-        )
-    if expect is not None:
-        raise CriteriaError(
-            "expect",
-            expect,
-            "A preview token pins one user's preview: a team run (USERS...) takes "
-            "none.",
         )
 
 
@@ -59,19 +55,24 @@ def run_team(
     commit: bool,
     operator: str | None,
     now: When,
+    expect: str | None = None,
 ) -> tuple[TeamResult, list[Path]]:
     """Preview or force a team run; with FLGTRCDET, write its logs into ``out``.
 
     A commit writes each forced user's run log (``run-<id>.log``); a preview writes
-    ``preview.log`` (per-user counts, refusals, warnings).
+    ``preview.log`` (per-user counts, refusals, warnings). A commit with ``expect``
+    (a team preview's token) writes nothing if the queue changed since.
 
     Raises:
         BatchPartError: a user's part failed (``result`` holds every user's state).
+        TeamChangedError: (``expect``) the queue changed; nothing was written.
         ForcedSyncError: the criteria or the team were refused.
     """
     res: TeamResult
     if commit:
-        res = batch.force_batch(engine, criteria, operator=operator, now=now)
+        res = batch.force_batch(
+            engine, criteria, operator=operator, now=now, expect=expect
+        )
     else:
         res = batch.preview_batch(engine, criteria, operator=operator, now=now)
     logs: list[Path] = []
