@@ -12,12 +12,14 @@ import pytest
 import sqlalchemy as sa
 from browser_helpers import NOW, seed, syncdata_rows
 from test_teams import add_user
+from test_teamtoken import leave_outlook
 
 import forcedsync_kit as fsk
 from forcedsync_kit import db
 from forcedsync_kit import schema as s
 from forcedsync_kit.marking import forcing
 from forcedsync_kit.ui import App
+from forcedsync_kit.ui.teamchange import TEAM_CHANGED_TEXT
 
 
 @pytest.fixture
@@ -176,3 +178,38 @@ def test_bad_team_input_shows_the_error_and_a_failed_part_is_reported(
     assert "the part of user SALES2 failed" in shown and "disk full" in shown
     assert ">FAILED</td>" in shown and ">DONE</td>" in shown
     assert [r.user for r in fsk.list_runs(seeded)] == ["ADMIN"]
+
+
+def test_force_on_a_changed_queue_writes_nothing_and_shows_a_fresh_preview(
+    app: App, seeded: sa.Engine
+) -> None:
+    pick(app, "ADMIN", "SALES2")
+    team = app.team
+    old = team.preview
+    assert old is not None
+    typ, was = leave_outlook(seeded, "SALES2", old.criteria)
+    before = syncdata_rows(seeded)
+    team.force_button.click()
+    team.confirmation.button.click()  # the token of the preview shown: refused
+    assert syncdata_rows(seeded) == before and fsk.list_runs(seeded) == []
+    with db.reading(seeded) as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(s.fsybatch)).scalar()
+            == 0
+        )
+    shown = team.result_html.value
+    assert TEAM_CHANGED_TEXT.split(":")[0] in shown and "fsk-team-differences" in shown
+    b, a = old.users[1].counts[typ][was], old.users[1].counts[typ][was] - 1
+    assert re.search(
+        rf">SALES2</td><td[^>]*>{typ}</td><td[^>]*>{was}</td><td[^>]*>{b}</td>"
+        rf"<td[^>]*>{a}</td><td[^>]*>-1</td>",
+        shown,
+    ), shown
+    fresh = team.preview
+    assert fresh is not None and fresh is not old and team.status.value == ""
+    assert fresh.users[1].counts[typ]["skip"] == old.users[1].counts[typ]["skip"] + 1
+    assert team.current and not team.force_button.disabled  # the fresh one to confirm
+    team.force_button.click()
+    team.confirmation.button.click()
+    res = team.result
+    assert res is not None and res.complete and res.written == fresh.to_write > 0

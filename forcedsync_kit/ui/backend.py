@@ -165,11 +165,13 @@ class Api:
         self,
         criteria: fsk.Criteria,
         progress: Callable[[str, float], None] | None,
+        expect: str | None = None,
         now: dt.datetime | None = None,
     ) -> BatchResult:
-        """Force a team run, each user's part in its own transaction."""
+        """Force a team run, each user's part in its own transaction; with ``expect``
+        (a team preview's token) only if the queue has not changed since."""
         return batch.force_batch(
-            self.engine, criteria, **self.acting(now), progress=progress
+            self.engine, criteria, **self.acting(now), progress=progress, expect=expect
         )
 
     def undo(self, run_id: str) -> fsk.UndoResult:

@@ -5,7 +5,8 @@ the form's criteria (USER and CPY left out: each user's part is a run for that u
 alone, in the user's own company): the counts per user × type × outcome, the users
 refused and why, and a grid of one user's records at a time (a user column and a user
 filter). Force asks for confirmation, then forces the batch, each user's part in its
-own transaction, and shows every user's result and the batch id.
+own transaction, and shows every user's result and the batch id; a queue changed
+since the preview writes nothing and shows the differences (``ui.teamchange``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from ..teamresults import (
 )
 from .backend import Api
 from .base import Part, classed, code_box, esc, message_html, table_html
-from .confirm import ConfirmingPart
 from .grid import PreviewGrid
+from .teamchange import CheckingPart
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def team_criteria(form_params: Mapping[str, Any], team: Mapping[str, Any]) -> Cr
     return Criteria.from_params({**base, **team})
 
 
-class TeamPanel(ConfirmingPart):
+class TeamPanel(CheckingPart):
     """A team run's preview (per-user counts, refusals, one user's records) and force.
 
     Args:
@@ -379,7 +380,7 @@ class TeamPanel(ConfirmingPart):
     def _force_batch(self, p: BatchPreview) -> tuple[BatchResult, str | None]:
         """The batch's result and, when a part failed, the error (others raise)."""
         try:
-            return self.api.force_batch(p.criteria, self._progress), None
+            return self.api.force_batch(p.criteria, self._progress, p.token), None
         except BatchPartError as exc:
             if not isinstance(exc.result, BatchResult):
                 raise
