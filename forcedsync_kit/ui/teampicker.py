@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 #: The rep range of the users (AUSCRMF), in screen order: (field, CSS class).
 REP_RANGE = (("USRREPDEB", "fsk-team-rep-from"), ("USRREPFIN", "fsk-team-rep-to"))
+LABEL_WIDTH = "110px"
 
 
 class TeamPicker(Part):
@@ -64,6 +65,8 @@ class TeamPicker(Part):
             "fsk-team-company",
         )
         self.company.options = companies
+        for box in (self.site, self.company):  # aligned with the rep range
+            box.style.description_width = LABEL_WIDTH
         self.rep_hint = classed(w.HTML(""), "fsk-team-rep-hint")
         self._rep_names: dict[str, str] = {}  # the names of the reps offered so far
         #: USRREPDEB, USRREPFIN: the users' reps from/to, completed from SALESREP.
@@ -91,7 +94,7 @@ class TeamPicker(Part):
             code_box(placeholder="rep", description=BY_NAME[name].label, tooltip=name),
             css_class,
         )
-        box.style.description_width = "110px"
+        box.style.description_width = LABEL_WIDTH
         self._load_reps(box, "")
         box.observe(self.guard(self._on_rep), names="value")
         return box
@@ -107,7 +110,7 @@ class TeamPicker(Part):
         found = self._codes("rep", key)
         if key and [c for c, _ in found] == [key]:
             # A complete code: offer the whole list again so another one can be picked.
-            found += [pair for pair in self._codes("rep", "") if pair[0] != key]
+            found = found + [p for p in self._codes("rep", "") if p[0] != key]
         box.options = [c for c, _ in found]
         self._rep_names.update(found)
         named = [
