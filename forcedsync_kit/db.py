@@ -359,6 +359,9 @@ def init(engine: Engine) -> list[str]:
         if capabilities(conn).name == "postgresql":
             for index in _PG_INDEXES:
                 index.create(conn, checkfirst=True)
+        else:  # made on DuckDB by versions before 2026-12-01: ours, and only a cost
+            for index in _PG_INDEXES:
+                conn.execute(sa.schema.DropIndex(index, if_exists=True))
     return [t.name for t in missing]
 
 
