@@ -1,8 +1,10 @@
 """A team run in the Voila dashboard in Debian's Chromium: pick two users, preview,
-read the per-user counts, force, and check the SYNCDATA rows each user's run wrote."""
+read the per-user counts, force, and check the SYNCDATA rows each user's run wrote;
+pick users by their reps, force, and undo the team run from the page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,5 +110,60 @@ def test_team_preview_and_force_in_the_browser(
         assert fsk.get_run(fsk.connect(demo_url), run_id).user == user
     runs = fsk.list_runs(fsk.connect(demo_url))
     assert {r.batch_id for r in runs} == {batch_id}
+    page.close()
+    assert page.problems == []
+
+
+def all_syncdata(url: str) -> list[tuple[object, ...]]:
+    """Every SYNCDATA row, every column, by SYDNUM."""
+    engine = fsk.connect(url)
+    with db.reading(engine) as conn:  # waits while a kernel holds the DuckDB file
+        rows = [tuple(r) for r in conn.execute(sa.select(s.syncdata).order_by(
+            s.syncdata.c.sydnum))]  # fmt: skip
+    engine.dispose()
+    return rows
+
+
+def test_team_run_by_rep_range_forced_and_undone_in_the_browser(
+    dashboard: str, demo_url: str, browser: object
+) -> None:
+    """Users' reps REP02..REP03 (SALES1, SALES2), their appointments: force, then
+    "Undo this team run" puts SYNCDATA back exactly."""
+    before = all_syncdata(demo_url)
+    page = Page(browser, dashboard)
+    p = page.page
+    page.field("SELBAP").check()
+    p.locator(".fsk-team-rep-from input").first.fill("REP02")
+    p.locator(".fsk-team-rep-to input").first.fill("REP03")
+    p.locator(".fsk-preview").first.click()
+    p.locator("table.fsk-team-counts").first.wait_for(timeout=SLOW_MS)
+    users = sorted({cells[0] for cells in table_rows(page, "fsk-team-counts")})
+    assert users == ["SALES1", "SALES2", "TOTAL"]
+    force = p.get_by_role("button", name=re.compile(r"Force [\d,]+ records for 2 "))
+    force.wait_for(timeout=SLOW_MS)  # enabled once the first user's grid is shown
+    total = int(force.inner_text().split()[1].replace(",", ""))
+    assert total > 0
+    force.click()
+    p.get_by_role(
+        "button", name=f"Confirm: force {total:,} records for 2 users"
+    ).click()
+    batch_id = p.locator(".fsk-batch-id").first.inner_text(timeout=SLOW_MS)
+    assert all_syncdata(demo_url) != before
+    p.get_by_role("button", name="Undo this team run").click()
+    p.get_by_role("button", name="Confirm: undo the team run").click()
+    report = p.locator(".fsk-team-undo-report").first
+    report.locator("table.fsk-team-undo-parts").wait_for(timeout=SLOW_MS)
+    assert report.inner_text().splitlines()[0] == (
+        f"Team run {batch_id} undone for 2 user(s): {total:,} records restored, 0 kept."
+    )
+    rows = table_rows(page, "fsk-team-undo-parts")
+    assert [r[0] for r in rows] == ["SALES1", "SALES2"]
+    assert sum(int(r[3].replace(",", "")) for r in rows) == total
+    assert {r[4] for r in rows} == {"0"}
+    assert p.get_by_role("button", name="Undo this team run").is_disabled()
+    assert all_syncdata(demo_url) == before
+    runs = fsk.list_runs(fsk.connect(demo_url))
+    forced = [r for r in runs if r.batch_id == batch_id and r.kind == "FORCE"]
+    assert len(forced) == 2 and {r.status for r in forced} == {"UNDONE"}
     page.close()
     assert page.problems == []

@@ -40,6 +40,59 @@ def test_init_creates_missing_tables_and_keeps_data(engine: sa.Engine) -> None:
     assert count(engine, s.autilis) == users
 
 
+def index_names(engine: sa.Engine) -> set[str]:
+    """The secondary indexes of the database (duckdb-engine reflects none)."""
+    if engine.dialect.name == "duckdb":
+        with engine.connect() as conn:
+            sql = "SELECT index_name FROM duckdb_indexes()"
+            return set(conn.execute(sa.text(sql)).scalars())
+    inspector = sa.inspect(engine)
+    return {
+        str(i["name"])
+        for t in inspector.get_table_names()
+        for i in inspector.get_indexes(t)
+    }
+
+
+PG_ONLY = {
+    "syncdata_usr_key",
+    "synclink_usr_key",
+    "btask_rep",
+    "bcall_rep",
+    "bappoint_org",
+    "correspond_bpr",
+}
+
+
+def test_secondary_indexes_are_made_on_postgresql_only(engine: sa.Engine) -> None:
+    # On DuckDB an ART index on SYNCDATA (user, type, key) made every COMMIT that
+    # deletes the superseded rows 20-40x slower; PostgreSQL needs it at scale.
+    names = index_names(engine)
+    assert names >= {"fsylog_run", "fsyold_run"}
+    if engine.dialect.name == "postgresql":
+        assert names >= PG_ONLY
+    else:
+        assert names & PG_ONLY == set()
+    assert {i.name for i in s.syncdata.indexes} == set()  # the model stays clean
+
+
+def test_init_removes_the_index_older_versions_made_on_duckdb(
+    tmp_path: Path,
+) -> None:
+    engine = db.connect(tmp_path / "old.duckdb")
+    db.init(engine)
+    World(engine).base().commit()
+    with engine.begin() as conn:  # what init made before 2026-12-01
+        conn.execute(
+            sa.text("CREATE INDEX syncdata_usr_key ON syncdata(sydusr, sydtyp, sydkey)")
+        )
+    users = count(engine, s.autilis)
+    assert "syncdata_usr_key" in index_names(engine)
+    assert db.init(engine) == []
+    assert index_names(engine) == {"fsylog_run", "fsyold_run"}
+    assert count(engine, s.autilis) == users
+
+
 def test_uninitialised_database_is_refused(tmp_path: Path) -> None:
     from forcedsync_kit import Criteria, preview
 

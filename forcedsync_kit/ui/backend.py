@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 
 import forcedsync_kit as fsk
 
-from .. import batch, context, db, identity, lookup, outlook, teams
+from .. import batch, batchlog, context, db, identity, lookup, outlook, teams
 from ..snapshot import Snapshot, open_snapshot
-from ..teamresults import BatchPreview, BatchResult
+from ..teamresults import BatchPreview, BatchResult, BatchUndo
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,14 @@ class Api:
         return batch.force_batch(
             self.engine, criteria, **self.acting(now), progress=progress, expect=expect
         )
+
+    def undo_batch(self, batch_id: str) -> BatchUndo:
+        """Undo every part of a team run, as the session's person."""
+        return batch.undo_batch(self.engine, batch_id, **self.acting())
+
+    def team_run(self, batch_id: str) -> tuple[batchlog.Header, list[batchlog.Part]]:
+        """A recorded team run: its header and its parts (users) in order."""
+        return batch.describe_batch(self.engine, batch_id)
 
     def undo(self, run_id: str) -> fsk.UndoResult:
         """Undo a run."""

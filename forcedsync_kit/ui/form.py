@@ -31,7 +31,8 @@ CompanySource = Callable[[str], str | None]
 
 #: The screen, in X3 order: (block title, fields), from ``fields.FIELDS``. A field is
 #: enabled while its block flag (and that flag's own block flag) is on, as in X3.
-#: The team selectors (USERS, USRFCY, USRCPY) are the users picker's (``ui.team``).
+#: The team selectors (USERS, USRFCY, USRCPY, USRREPDEB/FIN) are the users picker's
+#: (``ui.teampicker``).
 FORM_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if not f.team)
 LAYOUT: tuple[tuple[str, tuple[Field, ...]], ...] = tuple(
     (title, fields)

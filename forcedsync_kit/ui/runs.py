@@ -9,12 +9,14 @@ from typing import Any
 import ipywidgets as w
 
 from .. import RunInfo, UndoResult
-from ..states import RunKind, RunStatus
+from ..states import BatchStatus, RunKind, RunStatus
+from ..teamresults import BatchUndo
 from .backend import Api
 from .base import classed, esc, message_html, table_html
 from .commit import LogLink
 from .confirm import ReportingPart
 from .grid import RecordTable, counts_html
+from .teamundo import IN_HISTORY, TeamUndo
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +78,15 @@ def history_html(runs: Sequence[RunInfo]) -> str:
 class RunsPanel(ReportingPart):
     """Run history, the detail of the selected run, and its undo.
 
+    A run of a team run also offers the undo of the whole team run beside its own
+    (``ui.teamundo``).
+
     Args:
         api: the bound library calls (``runs``, ``run``, ``run_records``, ``undo``,
-            ``log_text``); see ``forcedsync_kit.ui.backend.Api``.
-        on_undone: called with the undo result after a successful undo.
+            ``undo_batch``, ``team_run``, ``log_text``); see
+            ``forcedsync_kit.ui.backend.Api``.
+        on_undone: called with the undo result after a successful undo (of a run, or
+            of a team run).
         log: the shared log Output widget.
     """
 
@@ -87,7 +94,7 @@ class RunsPanel(ReportingPart):
         self,
         api: Api,
         *,
-        on_undone: Callable[[UndoResult], None] | None = None,
+        on_undone: Callable[[UndoResult | BatchUndo], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
         super().__init__(
@@ -111,6 +118,10 @@ class RunsPanel(ReportingPart):
             w.Button(description="Undo this run", button_style="warning"), "fsk-undo"
         )
         self.asked_by(self.undo_button, self.refresh_button)
+        self.team_undo = TeamUndo(
+            api, label=IN_HISTORY, beside=[self.undo_button], on_ask=self.cancel,
+            on_undone=self._team_undone, log=self.log,
+        )  # fmt: skip
         self.picker.observe(self.guard(self._on_pick), names="value")
         self.root = w.VBox(
             [
@@ -120,7 +131,7 @@ class RunsPanel(ReportingPart):
                 self.detail,
                 self.grid.widget,
                 self.loglink.root,
-                self.undo_button,
+                self.team_undo.root,
                 self.confirmation.root,
                 self.report_html,
             ]
@@ -156,6 +167,7 @@ class RunsPanel(ReportingPart):
         self.cancel()
         if run_id is None:
             self.info = None
+            self.team_undo.set_batch(None)
             self.detail.value = ""
             self.grid.show([])
             self.loglink.set_run(None)
@@ -183,6 +195,7 @@ class RunsPanel(ReportingPart):
             link += (
                 f" Part of team run <span class='fsk-detail-batch'>{esc(batch)}</span>."
             )
+        self.offer_team_undo(batch)
         self.detail.value = (
             f"<div><b>{esc(info.kind)} run <span class='fsk-detail-id'>"
             f"{esc(info.run_id)}</span></b> by {esc(info.operator)} for user "
@@ -203,6 +216,21 @@ class RunsPanel(ReportingPart):
         self.loglink.set_run(run_id)
         self.refresh_buttons()
 
+    def offer_team_undo(self, batch_id: str | None) -> None:
+        """Offer the undo of the whole team run ``batch_id`` (None: no team run)."""
+        if batch_id is None:
+            self.team_undo.set_batch(None)
+            return
+        header, parts = self.api.team_run(batch_id)
+        users = [p.user for p in parts if p.run_id]
+        undoable = header.status != BatchStatus.UNDONE
+        self.team_undo.set_batch(batch_id, users, undoable=undoable)
+
+    def _team_undone(self, result: BatchUndo) -> None:
+        self.refresh()
+        if self._on_undone is not None:
+            self._on_undone(result)
+
     def _undoable(self) -> bool:
         i = self.info
         if i is None or not _is_force(i):
@@ -219,6 +247,7 @@ class RunsPanel(ReportingPart):
         i = self.info
         if i is None or not self._undoable():
             return
+        self.team_undo.cancel()
         self.confirmation.ask(
             f"<b>Undo run {esc(i.run_id)}</b> ({_figures(i)[1]} R rows written for "
             f"{esc(i.user)} on {esc(_when(i))})? SYNCDATA is put back as it was for "

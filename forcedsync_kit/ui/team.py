@@ -1,12 +1,13 @@
 """Team runs in the dashboard: a users picker, the batch preview and its force.
 
-With users picked (or a site or company of users), Preview runs a team preview with
-the form's criteria (USER and CPY left out: each user's part is a run for that user
-alone, in the user's own company): the counts per user × type × outcome, the users
-refused and why, and a grid of one user's records at a time (a user column and a user
-filter). Force asks for confirmation, then forces the batch, each user's part in its
-own transaction, and shows every user's result and the batch id; a queue changed
-since the preview writes nothing and shows the differences (``ui.teamchange``).
+With users picked (or a site, company or rep range of users), Preview runs a team
+preview with the form's criteria (USER and CPY left out: each user's part is a run for
+that user alone, in the user's own company): the counts per user × type × outcome, the
+users refused and why, and a grid of one user's records at a time (a user column and a
+user filter). Force asks for confirmation, then forces the batch, each user's part in
+its own transaction, and shows every user's result and the batch id, with "Undo this
+team run" (``ui.teamundo``); a queue changed since the preview writes nothing and
+shows the differences (``ui.teamchange``). The users picker is ``ui.teampicker``.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from ..present import number
 from ..teamresults import (
     BatchPreview,
     BatchResult,
+    BatchUndo,
     CountsRow,
     count_cells,
     shown_types,
 )
 from .backend import Api
-from .base import Part, classed, code_box, esc, message_html, table_html
+from .base import classed, esc, message_html, table_html
 from .grid import PreviewGrid
 from .teamchange import CheckingPart
+from .teampicker import TeamPicker
+from .teamundo import TeamUndo
 
 logger = logging.getLogger(__name__)
 
@@ -91,75 +95,6 @@ class TeamGrid(PreviewGrid):
         return frame
 
 
-class TeamPicker(Part):
-    """The team selectors: users with a setup (SYNCPAR), a site, a company.
-
-    Args:
-        users: ``(code, name)`` of the users that can be picked.
-        companies: the company codes offered for USRCPY.
-    """
-
-    def __init__(self, users: Sequence[tuple[str, str]], companies: list[str]) -> None:
-        super().__init__()
-        self.users = classed(
-            w.SelectMultiple(
-                options=[(f"{code}  {name}".strip(), code) for code, name in users],
-                value=(),
-                rows=min(6, max(2, len(users))),
-                description="Users",
-                tooltip="USERS",
-                layout=w.Layout(width="340px"),
-            ),
-            "fsk-team-users",
-        )
-        self.site = classed(
-            code_box(placeholder="site", description="Users' site", tooltip="USRFCY"),
-            "fsk-team-site",
-        )
-        self.company = classed(
-            code_box(
-                placeholder="company", description="Users' company", tooltip="USRCPY"
-            ),
-            "fsk-team-company",
-        )
-        self.company.options = companies
-        hint = w.HTML(
-            "<span style='color:#555'>Pick users (or a site or company of users) for "
-            "a team run: Preview then previews each user's part, with the criteria "
-            "above but USER and CPY (each user's own company).</span>"
-        )
-        self.root = classed(
-            w.VBox(
-                [
-                    w.HTML("<b>Team run</b>"),
-                    w.HBox([self.users, w.VBox([self.site, self.company])]),
-                    hint,
-                ],
-                layout=w.Layout(border="1px solid #ddd", padding="4px", margin="2px"),
-            ),
-            "fsk-team-picker",
-        )
-
-    def params(self) -> dict[str, Any]:
-        """The team selectors set (USERS, USRFCY, USRCPY); empty: a single-user run."""
-        out: dict[str, Any] = {}
-        if self.users.value:
-            out["USERS"] = ",".join(self.users.value)
-        for name, box in (("USRFCY", self.site), ("USRCPY", self.company)):
-            if str(box.value).strip():
-                out[name] = str(box.value).strip()
-        return out
-
-    def active(self) -> bool:
-        """True when a team selector is set: Preview then runs a team preview."""
-        return bool(self.params())
-
-    def on_change(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` after any selector changes."""
-        for widget in (self.users, self.site, self.company):
-            widget.observe(self.guard(lambda _: callback()), names="value")
-
-
 def team_criteria(form_params: Mapping[str, Any], team: Mapping[str, Any]) -> Criteria:
     """The criteria of a team run: the form's, less USER and CPY, with the team's.
 
@@ -179,7 +114,7 @@ class TeamPanel(CheckingPart):
         show_error: shows a refusal next to the form (``CriteriaForm.show_error``).
         single_user: the single-user preview's widgets, hidden during a team run.
         on_clear: drops the single-user preview when a team preview replaces it.
-        on_done: called with the result after a force (even a partial one).
+        on_done: called with the result after a force or an undo (even a partial one).
         log: the shared log Output widget.
     """
 
@@ -191,7 +126,7 @@ class TeamPanel(CheckingPart):
         *,
         single_user: Sequence[w.Widget] = (),
         on_clear: Callable[[], None] | None = None,
-        on_done: Callable[[BatchResult], None] | None = None,
+        on_done: Callable[[BatchResult | BatchUndo], None] | None = None,
         log: w.Output | None = None,
     ) -> None:
         super().__init__(log, "fsk-confirm-team")
@@ -199,7 +134,7 @@ class TeamPanel(CheckingPart):
         self._form_params, self._show_error = form_params, show_error
         self._single, self._on_clear, self._on_done = single_user, on_clear, on_done
         companies = [code for code, _ in api.codes("company", "")]
-        self.picker = TeamPicker(api.setup_users(), companies)
+        self.picker = TeamPicker(api.setup_users(), companies, api.codes)
         self.preview: BatchPreview | None = None
         self.current = False  # the preview shown is the one of the current criteria
         self.result: BatchResult | None = None
@@ -218,6 +153,7 @@ class TeamPanel(CheckingPart):
         )
         self.step = w.HTML("")
         self.result_html = classed(w.HTML(""), "fsk-team-result")
+        self.undo = TeamUndo(api, on_undone=on_done, log=self.log)
         self.asked_by(self.force_button)
         self.user_filter.observe(self.guard(self._on_user), names="value")
         self.root = w.VBox(
@@ -225,6 +161,7 @@ class TeamPanel(CheckingPart):
                 self.summary, self.counts, self.refused, self.user_filter,
                 self.grid.root, self.force_button, self.confirmation.root,
                 w.HBox([self.progress, self.step]), self.result_html, self.status,
+                self.undo.root,
             ],
             layout=w.Layout(display="none"),
         )  # fmt: skip
@@ -268,6 +205,7 @@ class TeamPanel(CheckingPart):
             self.refresh_buttons()
             return
         self.result_html.value = ""
+        self.undo.set_batch(None)
         types = shown_types(res.criteria.object_types, [u.counts for u in res.users])
         selected = sum(sum(by.values()) for by in res.counts.values())
         self.summary.value = (
@@ -372,6 +310,7 @@ class TeamPanel(CheckingPart):
             self.step.value = ""
         self.result = res
         self.result_html.value = batch_html(res, error)
+        self.undo.set_batch(res.batch_id, [p.user for p in res.parts if p.run_id])
         self.current = False  # history now: a new force needs a new preview
         self.refresh_buttons()
         if self._on_done is not None:
