@@ -65,6 +65,19 @@ def _committed_run(output_dir: str) -> None:
     metavar="SECONDS",
     help="Stop the job when one cell runs longer (default: no limit).",
 )
+@click.option(
+    "--export",
+    type=click.Choice(["csv", "parquet"], case_sensitive=False),
+    default=None,
+    help="Write every selected record to preview.csv/.parquet in --output.",
+)
+@click.option(
+    "--expect",
+    metavar="TOKEN",
+    default=None,
+    help="With --commit: the token of a preview (summary.json, preview --json); "
+    "nothing is forced if the queue changed since.",
+)
 def job(
     params_file: str | None, params: tuple[str, ...], output_dir: str, **options: Any
 ) -> None:
@@ -77,7 +90,8 @@ def job(
 
     values = jobs.job_parameters(params_file, params)
     try:
-        # db_url, operator, commit, now, kernel_name, timeout: as execute_job names them
+        # db_url, operator, commit, now, kernel_name, timeout, export, expect: as
+        # execute_job names them
         out = jobs.execute_job(values, output_dir=output_dir, **options)
     except jobs.JobError as exc:
         if exc.notebook:

@@ -14,7 +14,7 @@ JOB_NOTEBOOK = resources.resource(resources.JOB_NOTEBOOK_NAME)
 JOB_KERNEL = "forcedsync"
 #: The job's own parameters besides the criteria (papermill names).
 JOB_PARAMETERS: tuple[str, ...] = (
-    "DB_URL", "OPERATOR", "COMMIT", "OUTPUT_DIR", "NOW", "EXPORT",
+    "DB_URL", "OPERATOR", "COMMIT", "OUTPUT_DIR", "NOW", "EXPORT", "EXPECT",
 )  # fmt: skip
 #: File names written into the output directory.
 SUMMARY_FILE = "summary.json"

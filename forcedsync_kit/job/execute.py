@@ -213,6 +213,8 @@ def execute_job(
     notebook: str | Path | None = None,
     kernel_name: str | None = None,
     timeout: float | None = None,
+    export: str | None = None,
+    expect: str | None = None,
 ) -> JobOutput:
     """Run the job notebook with papermill, keeping the executed one as ``job.ipynb``.
 
@@ -224,7 +226,8 @@ def execute_job(
     relative DuckDB path is taken from the current directory. The notebook is the
     one shipped in the package unless ``notebook`` names another; it runs on the
     Jupyter kernel ``kernel_name`` (default ``forcedsync``), and ``timeout`` stops
-    any cell running longer (seconds; None: no limit).
+    any cell running longer (seconds; None: no limit). ``export`` (csv, parquet) and
+    ``expect`` (a preview's token) become the notebook's EXPORT and EXPECT.
 
     Raises:
         JobError: the notebook raised (the message is the library's, e.g. a
@@ -244,6 +247,8 @@ def execute_job(
     if notebook is not None and not Path(notebook).is_file():
         raise JobError(f"The job notebook {str(notebook)!r} is missing.")
     check_outputs(output_dir, db_url)
+    own = {"EXPORT": text_or_none(export), "EXPECT": text_or_none(expect)}
+    params = {**params, **{k: v for k, v in own.items() if v is not None}}
     with contextlib.ExitStack() as stack:
         source = (
             Path(notebook)
