@@ -48,8 +48,9 @@ def undo_batch(
                 batch_id,
                 part.user,
                 f"Team run {batch_id}: the undo of user {part.user}'s run failed "
-                f"({str(exc).rstrip('.')}); the parts before it are undone: run "
-                f"'undo --batch {batch_id}' again to complete it.",
+                f"({str(exc).rstrip('.')}); the parts before it are undone: undo "
+                f"the team run again to complete it (forcedsync undo --batch "
+                f"{batch_id}).",
                 BatchUndo(batch_id, tuple(parts)),
             ) from exc
         parts.append((part.user, str(part.run_id), res.run_id, res.restored, res.kept))

@@ -337,3 +337,34 @@ def test_duckdb_batch_checkpoints_once_and_restores_the_threshold(
         assert len(seen) == 2 and all(s.startswith("931") for s in seen)  # 1 TB
         assert after == default == "16.0 MiB"
     assert runs_of(folder) == [("ADMIN", "FORCE")]
+
+
+def test_an_undo_failing_at_one_user_is_completed_by_undoing_again(
+    folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forcedsync_kit import batchundo
+    from forcedsync_kit.errors import BackendError
+
+    before = syncdata_rows(folder)
+    res = batch.force_batch(folder, team("ADMIN,SALES1,SALES3"), operator="ADMIN")
+    real = batchundo.marking.undo
+
+    def failing(engine: sa.Engine, run_id: str, **kw: Any) -> Any:
+        if run_id == res.parts[1].run_id:
+            raise BackendError("The database is busy.")
+        return real(engine, run_id, **kw)
+
+    monkeypatch.setattr(batchundo.marking, "undo", failing)
+    with pytest.raises(BatchPartError) as err:
+        batch.undo_batch(folder, res.batch_id, operator="ADMIN")
+    assert str(err.value) == (
+        f"Team run {res.batch_id}: the undo of user SALES1's run failed (The database "
+        f"is busy); the parts before it are undone: undo the team run again to "
+        f"complete it (forcedsync undo --batch {res.batch_id})."
+    )
+    assert [p[0] for p in err.value.result.parts] == ["ADMIN"]
+    assert syncdata_rows(folder) != before
+    monkeypatch.setattr(batchundo.marking, "undo", real)
+    again = batch.undo_batch(folder, res.batch_id, operator="ADMIN")
+    assert [p[0] for p in again.parts] == ["SALES1", "SALES3"]
+    assert syncdata_rows(folder) == before
