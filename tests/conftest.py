@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -111,3 +112,16 @@ def browser() -> Iterator[object]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def app(seeded: sa.Engine) -> Iterator[Any]:
+    """The dashboard application as ADMIN, its clock fixed at ``browser_helpers.NOW``,
+    on the test module's ``seeded`` database (each ui test module seeds its own)."""
+    from browser_helpers import NOW
+
+    from forcedsync_kit.ui import App
+
+    application = App(seeded, operator="ADMIN", now=NOW)
+    yield application
+    application.close()

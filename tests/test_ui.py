@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,6 @@ def seeded(backend: str) -> sa.Engine:
     engine = fsk.connect(backend)
     seed(engine)
     return engine
-
-
-@pytest.fixture
-def app(seeded: sa.Engine) -> Iterator[App]:
-    """The application as ADMIN, with the clock fixed at ``NOW``."""
-    application = App(seeded, operator="ADMIN", now=NOW)
-    yield application
-    application.close()
 
 
 def _tasks(app: App) -> None:

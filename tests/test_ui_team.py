@@ -5,7 +5,6 @@ Both backends."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,13 +29,6 @@ def seeded(backend: str) -> sa.Engine:
     add_user(engine, "SALES2", "REP02")
     add_user(engine, "NOREP", "")
     return engine
-
-
-@pytest.fixture
-def app(seeded: sa.Engine) -> Iterator[App]:
-    application = App(seeded, operator="ADMIN", now=NOW)
-    yield application
-    application.close()
 
 
 def pick(app: App, *users: str) -> None:

@@ -4,8 +4,6 @@ the users picker. Both backends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from browser_helpers import NOW, run_count, seed
@@ -26,13 +24,6 @@ def seeded(backend: str) -> sa.Engine:
     seed(engine)
     add_user(engine, "SALES2", "REP02")
     return engine
-
-
-@pytest.fixture
-def app(seeded: sa.Engine) -> Iterator[App]:
-    application = App(seeded, operator="ADMIN", now=NOW)
-    yield application
-    application.close()
 
 
 def force_team(app: App, *users: str) -> BatchResult:
