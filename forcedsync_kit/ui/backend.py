@@ -10,7 +10,6 @@ import datetime as dt
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Engine
 import forcedsync_kit as fsk
 
 from .. import batch, batchlog, context, db, identity, lookup, outlook, teams
+from ..marking.plan import Progress
 from ..snapshot import Snapshot, open_snapshot
 from ..teamresults import BatchPreview, BatchResult, BatchUndo
 
@@ -133,14 +133,12 @@ class Api:
 
     def snapshot(self, criteria: fsk.Criteria) -> Snapshot:
         """Classify the selection once into a session-held snapshot (close it)."""
-        return open_snapshot(
-            self.engine, criteria, operator=self.login or None, now=self.now
-        )
+        return open_snapshot(self.engine, criteria, **self.acting())
 
     def force(
         self,
         criteria: fsk.Criteria,
-        progress: Callable[[str, float], None] | None,
+        progress: Progress | None,
         expect: str | None = None,
     ) -> fsk.ForceResult:
         """Commit a run; with ``expect`` (a preview token) only if nothing changed."""
@@ -157,14 +155,12 @@ class Api:
 
     def preview_batch(self, criteria: fsk.Criteria) -> BatchPreview:
         """A team preview: counts per user, type and outcome, and the refusals."""
-        return batch.preview_batch(
-            self.engine, criteria, operator=self.login or None, now=self.now
-        )
+        return batch.preview_batch(self.engine, criteria, **self.acting())
 
     def force_batch(
         self,
         criteria: fsk.Criteria,
-        progress: Callable[[str, float], None] | None,
+        progress: Progress | None,
         expect: str | None = None,
         now: dt.datetime | None = None,
     ) -> BatchResult:
