@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from builders import count, syncdata_rows
+from builders import count, part_failing, syncdata_rows
 from test_teams import TEAM, add_user
 from test_teamtoken import leave_outlook, nothing_recorded
 
@@ -21,7 +21,6 @@ from forcedsync_kit import batch, demo, job, runlog, teamtoken
 from forcedsync_kit import schema as s
 from forcedsync_kit.criteria import Criteria
 from forcedsync_kit.errors import BatchPartError, CriteriaError, TeamChangedError
-from forcedsync_kit.marking import forcing
 
 NOW = "2026-11-29T12:00:00"
 USERS = "ADMIN,NOREP,SALES3"
@@ -124,18 +123,9 @@ def test_failed_part_is_reported_per_user_and_the_job_fails(
     backend: str,
     folder: sa.Engine,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = forcing.insert_forced
-
-    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
-        if ctx.user == "SALES1":
-            raise RuntimeError("disk full")
-        real(conn, run_id, ctx, now)
-
-    monkeypatch.setattr(forcing, "insert_forced", broken)
     out = tmp_path / "out"
-    with pytest.raises(BatchPartError, match="SALES1 failed"):
+    with part_failing("SALES1"), pytest.raises(BatchPartError, match="SALES1 failed"):
         job.run_job(
             params("ADMIN,SALES1,SALES3"), db_url=backend, operator="ADMIN",
             commit=True, output_dir=out, now=NOW,
@@ -149,7 +139,6 @@ def test_failed_part_is_reported_per_user_and_the_job_fails(
     assert "disk full" in summary["failed"][0]["reason"]
     assert summary["written"] == users["ADMIN"]["written"] > 0
     assert [r.user for r in runlog.list_runs(folder)] == ["ADMIN"]
-    monkeypatch.setattr(forcing, "insert_forced", real)
     again = job.run_job(
         params("ADMIN,SALES1,SALES3"), db_url=backend, operator="ADMIN",
         commit=True, output_dir=out, now=NOW,

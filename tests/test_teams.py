@@ -260,18 +260,11 @@ def test_cli_team_preview_force_runs_and_undo_batch(
 
 
 def test_cli_failed_part_exits_3_with_the_user_table(
-    backend: str, folder: sa.Engine, monkeypatch: pytest.MonkeyPatch
+    backend: str, folder: sa.Engine
 ) -> None:
-    real = forcing.insert_forced
-
-    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
-        if ctx.user == "SALES1":
-            raise RuntimeError("disk full")
-        real(conn, run_id, ctx, now)
-
-    monkeypatch.setattr(forcing, "insert_forced", broken)
     args = ["--operator", "ADMIN", "--now", NOW, "-p", "USERS=ADMIN,SALES1", "--yes"]
-    res = cli_run(backend, "force", *args, "-p", "SELTSK=1")
+    with part_failing("SALES1"):
+        res = cli_run(backend, "force", *args, "-p", "SELTSK=1")
     assert res.exit_code == 3
     assert "Failed SALES1: The run was rolled back" in res.output
     assert "the part of user SALES1 failed" in res.output

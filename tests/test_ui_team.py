@@ -5,18 +5,17 @@ Both backends."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from browser_helpers import NOW, seed, syncdata_rows
+from builders import part_failing
 from test_teams import add_user
 from test_teamtoken import leave_outlook
 
 import forcedsync_kit as fsk
 from forcedsync_kit import db
 from forcedsync_kit import schema as s
-from forcedsync_kit.marking import forcing
 from forcedsync_kit.ui import App
 from forcedsync_kit.ui.teamchange import TEAM_CHANGED_TEXT
 
@@ -148,24 +147,17 @@ def test_changed_criteria_disable_force_and_clearing_the_picker_goes_back(
 
 
 def test_bad_team_input_shows_the_error_and_a_failed_part_is_reported(
-    app: App, seeded: sa.Engine, monkeypatch: pytest.MonkeyPatch
+    app: App, seeded: sa.Engine
 ) -> None:
     app.team.picker.site.value = "XX99"
     pick(app)
     assert "USRFCY=XX99 selects no user" in app.form.error.value
     assert app.team.preview is None and app.team.force_button.disabled
     app.team.picker.site.value = ""
-    real = forcing.insert_forced
-
-    def broken(conn: Any, run_id: str, ctx: Any, now: Any) -> None:
-        if ctx.user == "SALES2":
-            raise RuntimeError("disk full")
-        real(conn, run_id, ctx, now)
-
-    monkeypatch.setattr(forcing, "insert_forced", broken)
     pick(app, "ADMIN", "SALES2")
     app.team.force_button.click()
-    app.team.confirmation.button.click()
+    with part_failing("SALES2"):
+        app.team.confirmation.button.click()
     shown = app.team.result_html.value
     assert "the part of user SALES2 failed" in shown and "disk full" in shown
     assert ">FAILED</td>" in shown and ">DONE</td>" in shown
