@@ -245,6 +245,19 @@ def run_count(engine: sa.Engine) -> int:
         )
 
 
+def written_per_run(engine: sa.Engine, run_id: str) -> list[tuple[str, int]]:
+    """(SYDUSR, R rows) of the SYNCDATA rows a run wrote."""
+    q, lg = s.syncdata, s.fsylog
+    stmt = (
+        sa.select(q.c.sydusr, sa.func.count())
+        .select_from(q.join(lg, lg.c.newsydnum == q.c.sydnum))
+        .where(lg.c.runid == run_id, q.c.sydatttyp == "R")
+        .group_by(q.c.sydusr)
+    )
+    with db.reading(engine) as conn:  # waits while a kernel holds the DuckDB file
+        return [(str(u), int(n)) for u, n in conn.execute(stmt)]
+
+
 @contextmanager
 def voila(
     db_url: str, log_path: Path, user: str = "ADMIN", identity: str | None = None

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import CHROMIUM
+from browser_helpers import CHROMIUM, written_per_run
 from conftest import drop_pg_schema, pg_url_or_skip
 from test_browser import TIMEOUT_MS, Page
 
@@ -54,19 +54,12 @@ def table_rows(page: Page, css: str) -> list[list[str]]:
 
 
 def written_by_run(url: str, run_id: str) -> list[tuple[str, int]]:
-    """(SYDUSR, R rows) of the SYNCDATA rows one run wrote."""
-    q, lg = s.syncdata, s.fsylog
-    stmt = (
-        sa.select(q.c.sydusr, sa.func.count())
-        .select_from(q.join(lg, lg.c.newsydnum == q.c.sydnum))
-        .where(lg.c.runid == run_id, q.c.sydatttyp == "R")
-        .group_by(q.c.sydusr)
-    )
+    """(SYDUSR, R rows) of the SYNCDATA rows one run wrote (an engine of its own)."""
     engine = fsk.connect(url)
-    with db.reading(engine) as conn:  # waits while a kernel holds the DuckDB file
-        rows = [(str(u), int(n)) for u, n in conn.execute(stmt)]
-    engine.dispose()
-    return rows
+    try:
+        return written_per_run(engine, run_id)
+    finally:
+        engine.dispose()
 
 
 def test_team_preview_and_force_in_the_browser(

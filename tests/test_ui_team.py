@@ -8,7 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import NOW, seed, syncdata_rows
+from browser_helpers import NOW, seed, syncdata_rows, written_per_run
 from builders import part_failing
 from test_teams import add_user
 from test_teamtoken import leave_outlook
@@ -34,19 +34,6 @@ def pick(app: App, *users: str) -> None:
     app.form.fields["SELTSK"].value = True
     app.team.picker.users.value = users
     app.preview_button.click()
-
-
-def written_per_run(engine: sa.Engine, run_id: str) -> list[tuple[str, int]]:
-    """(SYDUSR, R rows) of the SYNCDATA rows a run wrote."""
-    q, lg = s.syncdata, s.fsylog
-    stmt = (
-        sa.select(q.c.sydusr, sa.func.count())
-        .select_from(q.join(lg, lg.c.newsydnum == q.c.sydnum))
-        .where(lg.c.runid == run_id, q.c.sydatttyp == "R")
-        .group_by(q.c.sydusr)
-    )
-    with db.reading(engine) as conn:
-        return [(str(u), int(n)) for u, n in conn.execute(stmt)]
 
 
 def test_picker_lists_users_with_a_setup(app: App) -> None:
