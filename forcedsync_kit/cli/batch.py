@@ -10,6 +10,7 @@ import click
 
 from .. import db, outputs, present
 from ..clock import parse_clock
+from ..export import FORMATS
 from .options import (
     CONTEXT,
     db_option,
@@ -67,7 +68,7 @@ def _committed_run(output_dir: str) -> None:
 )
 @click.option(
     "--export",
-    type=click.Choice(["csv", "parquet"], case_sensitive=False),
+    type=click.Choice(sorted(FORMATS.values()), case_sensitive=False),
     default=None,
     help="Write every selected record to preview.csv/.parquet in --output.",
 )
