@@ -146,9 +146,10 @@ def _run_papermill(
             parameters=parameters,
             progress_bar=False,
             log_output=False,
-            # The kernel's own log (ipykernel's warning about unencrypted TCP, the
-            # "KeyboardInterrupt caught" of the shutdown after a failed cell) would go
-            # to this process's stderr, which carries only the error.
+            # The kernel's stderr goes to ``stderr``, whose first line an error quotes:
+            # the kernel's own log (ipykernel's warning about unencrypted TCP, the
+            # "KeyboardInterrupt caught" of the shutdown after a failed cell) would
+            # come before a fatal error's line there.
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             execution_timeout=timeout,
             kernel_manager_class=_quiet_kernels(stderr),
