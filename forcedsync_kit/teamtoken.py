@@ -39,10 +39,7 @@ def encode(criteria: Criteria, counts: Mapping[str, Counts]) -> str:
         "kind": token.KIND_TEAM,
         "criteria": token.criteria_digest(criteria),
         "users": list(counts),
-        "counts": {
-            user: {t: {o: n for o, n in c.items() if n} for t, c in full.items()}
-            for user, full in ((u, token.full_counts(c)) for u, c in counts.items())
-        },
+        "counts": {user: token.nonzero(c) for user, c in counts.items()},
     }
     return token.pack(data)
 
@@ -63,10 +60,6 @@ def decode(text: str) -> TeamToken:
     return TeamToken(str(data["criteria"]), users, counts)
 
 
-def _shown(diff: Diff) -> str:
-    return ", ".join(f"{t} {o} {b} -> {a}" for (t, o), (b, a) in diff.items())
-
-
 def changed_message(users: Mapping[str, Diff], joined: Collection[str],
                     left: Collection[str]) -> str:  # fmt: skip
     """The one sentence of a ``TeamChangedError``: per user, what changed."""
@@ -75,7 +68,7 @@ def changed_message(users: Mapping[str, Diff], joined: Collection[str],
         what = "joined the team" if user in joined else "left the team"
         head = f"{user} {what}" if user in joined or user in left else user
         diff = users.get(user)
-        parts.append(f"{head}: {_shown(diff)}" if diff else head)
+        parts.append(f"{head}: {token.shown(diff)}" if diff else head)
     return (
         f"The queue changed since the preview ({'; '.join(parts)}); nothing was "
         f"written: preview the team again before forcing."

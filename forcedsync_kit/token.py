@@ -68,11 +68,16 @@ def encode(criteria: Criteria, user: str, counts: Counts) -> str:
         "v": VERSION,
         "user": user,
         "criteria": criteria_digest(criteria),
-        "counts": {
-            t: {o: n for o, n in c.items() if n} for t, c in full_counts(counts).items()
-        },
+        "counts": nonzero(counts),
     }
     return pack(data)
+
+
+def nonzero(counts: Counts) -> dict[str, dict[str, int]]:
+    """The counts a token carries: every type, only the outcomes that are not 0."""
+    return {
+        t: {o: n for o, n in c.items() if n} for t, c in full_counts(counts).items()
+    }
 
 
 def for_preview(result: PreviewResult) -> str:
@@ -82,11 +87,11 @@ def for_preview(result: PreviewResult) -> str:
 
 def bad_token(token: object, why: str) -> CriteriaError:
     """The refusal of a token (field ``expect``): what is wrong, then the remedy."""
-    shown = repr(token) if len(repr(token)) <= 60 else repr(token)[:60] + "…"
+    cut = repr(token) if len(repr(token)) <= 60 else repr(token)[:60] + "…"
     return CriteriaError(
         "expect",
         token,
-        f"The preview token {shown} {why}: preview again and use its token.",
+        f"The preview token {cut} {why}: preview again and use its token.",
     )
 
 
@@ -154,6 +159,11 @@ def differences(
     return {(t, o): (b[t][o], a[t][o]) for t in b for o in b[t] if b[t][o] != a[t][o]}
 
 
+def shown(diff: Mapping[tuple[str, str], tuple[int, int]]) -> str:
+    """``TSK insert 3 -> 2, ...``: the differences as a message shows them."""
+    return ", ".join(f"{t} {o} {b} -> {a}" for (t, o), (b, a) in diff.items())
+
+
 def check_counts(
     expected: str | PreviewToken, *, criteria: Criteria, user: str, counts: Counts
 ) -> None:
@@ -179,10 +189,9 @@ def check_counts(
         )
     diff = differences(tok.counts, counts)
     if diff:
-        shown = ", ".join(f"{t} {o} {b} -> {a}" for (t, o), (b, a) in diff.items())
         raise PreviewChangedError(
-            f"The queue changed since the preview ({shown}); nothing was written: "
-            f"preview again before forcing.",
+            f"The queue changed since the preview ({shown(diff)}); nothing was "
+            f"written: preview again before forcing.",
             diff,
         )
 
