@@ -38,6 +38,7 @@ def test_job_export_option_writes_every_selected_record(tmp_path: Path) -> None:
     assert summary["export"] == "preview.csv"
     assert len(rows) == summary["selected"] == 5
     assert "Preview only: 5 record(s) would be marked R." in stdout
+    assert f"Export: {out.resolve() / 'preview.csv'}" in stdout.splitlines()
 
 
 def test_job_expect_refuses_a_changed_queue_then_forces_an_unchanged_one(

@@ -109,10 +109,12 @@ def job(
             else f"Preview only: {present.number(s['to_write'])} record(s) would be "
             f"marked R."
         )
+    export = out.summary_file.parent / s["export"] if s.get("export") else None
     files = (
         ("Notebook", out.notebook),
         ("Summary", out.summary_file),
         ("Log", out.log),
+        ("Export", export),
     )
     echo_lines([f"{label}: {path}" for label, path in files if path])
 
